@@ -1,0 +1,1 @@
+"""Configuration: ``config.yml`` parsed with strictyaml, validated with pydantic."""

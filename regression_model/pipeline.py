@@ -1,0 +1,156 @@
+"""The model as a scikit-learn Pipeline of named, config-driven steps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from feature_engine.creation import MathFeatures, RelativeFeatures
+from feature_engine.encoding import OneHotEncoder, RareLabelEncoder
+from feature_engine.imputation import AddMissingIndicator, CategoricalImputer, MeanMedianImputer
+from feature_engine.transformation import LogCpTransformer
+from feature_engine.wrappers import SklearnTransformerWrapper
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.linear_model import ElasticNet, Lasso, Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import Binarizer, StandardScaler
+
+from regression_model.config.core import Config
+from regression_model.processing.features import OrdinalMapper
+
+ESTIMATORS: dict[str, Any] = {"Lasso": Lasso, "Ridge": Ridge, "ElasticNet": ElasticNet}
+
+
+def build_pipeline(config: Config) -> Pipeline:
+    """Build a new, unfitted pipeline from the configuration.
+
+    Each step's variables come from ``config.yml``; a step whose variable list
+    is empty is left out. The last step fits the estimator on log(price) and
+    returns dollars, so training and prediction cannot disagree on the target
+    transform.
+
+    Parameters
+    ----------
+    config : Config
+        The validated configuration, from ``get_config()``.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        A new pipeline; nothing is shared between calls.
+
+    Examples
+    --------
+    >>> from regression_model.config.core import get_config
+    >>> from regression_model.pipeline import build_pipeline
+    >>> pipe = build_pipeline(get_config())
+    >>> pipe.steps[0][0], pipe.steps[-1][0]
+    ('absent_category_imputer', 'regressor')
+    """
+    cfg = config.model_config
+    steps: list[tuple[str, Any]] = []
+
+    def add(name: str, variables: list[str], make: Callable[[], Any]) -> None:
+        # feature-engine refuses an empty variable list: such a step is left out.
+        if variables:
+            steps.append((name, make()))
+
+    add(
+        "absent_category_imputer",
+        cfg.categorical_vars_absent_when_missing,
+        lambda: CategoricalImputer(
+            imputation_method="missing",
+            fill_value="Missing",
+            variables=_names(cfg.categorical_vars_absent_when_missing),
+            ignore_format=True,
+        ),
+    )
+    add(
+        "frequent_category_imputer",
+        cfg.categorical_vars_impute_frequent,
+        lambda: CategoricalImputer(
+            imputation_method="frequent",
+            variables=_names(cfg.categorical_vars_impute_frequent),
+            ignore_format=True,
+        ),
+    )
+    add(
+        "numeric_missing_indicator",
+        cfg.numerical_vars_with_missing_indicator,
+        lambda: AddMissingIndicator(
+            missing_only=False, variables=_names(cfg.numerical_vars_with_missing_indicator)
+        ),
+    )
+    add(
+        "numeric_imputer",
+        cfg.numerical_vars,
+        lambda: MeanMedianImputer(imputation_method="median", variables=_names(cfg.numerical_vars)),
+    )
+    add(
+        "years_since",
+        cfg.years_since.variables,
+        lambda: RelativeFeatures(
+            variables=_names([cfg.years_since.reference]),
+            reference=_names(cfg.years_since.variables),
+            func=["sub"],
+        ),
+    )
+    for derived in cfg.derived_features:
+        add(
+            f"derived_{derived.name}",
+            derived.variables,
+            lambda d=derived: MathFeatures(  # type: ignore[misc]
+                variables=_names(d.variables), func=d.function, new_variables_names=[d.name]
+            ),
+        )
+    add(
+        "log_transform",
+        cfg.log_transform_vars,
+        lambda: LogCpTransformer(variables=_names(cfg.log_transform_vars), C=1),
+    )
+    add(
+        "binarize",
+        cfg.binarize_vars,
+        lambda: SklearnTransformerWrapper(
+            transformer=Binarizer(threshold=0.0), variables=_names(cfg.binarize_vars)
+        ),
+    )
+    mappings = {
+        column: group.mapping
+        for group in cfg.ordinal_mappings.values()
+        for column in group.variables
+    }
+    add("ordinal_mappings", list(mappings), lambda: OrdinalMapper(mappings))
+    add(
+        "rare_label_encoder",
+        cfg.nominal_vars,
+        lambda: RareLabelEncoder(
+            tol=cfg.rare_label_tolerance,
+            n_categories=1,
+            replace_with="Rare",
+            variables=_names(cfg.nominal_vars),
+            ignore_format=True,
+        ),
+    )
+    add(
+        "one_hot_encoder",
+        cfg.nominal_vars,
+        lambda: OneHotEncoder(variables=_names(cfg.nominal_vars), ignore_format=True),
+    )
+    steps.append(("scaler", StandardScaler().set_output(transform="pandas")))
+    estimator = ESTIMATORS[cfg.estimator.name](
+        random_state=cfg.random_state, **cfg.estimator.params
+    )
+    steps.append(
+        (
+            "regressor",
+            TransformedTargetRegressor(regressor=estimator, func=np.log, inverse_func=np.exp),
+        )
+    )
+    return Pipeline(steps)
+
+
+def _names(columns: list[str]) -> list[str | int]:
+    """feature-engine annotates column lists as ``list[str | int]``."""
+    return list(columns)

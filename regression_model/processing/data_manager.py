@@ -1,0 +1,255 @@
+"""Data and artifact I/O: the shipped datasets, the pipeline file, its manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import joblib
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+import regression_model
+from regression_model.config.core import DATASET_DIR, TRAINED_MODEL_DIR, Config, get_config
+from regression_model.errors import ArtifactIntegrityError, DataError, ModelNotTrainedError
+
+# Only "NA" marks a missing value in the data files. pandas' default list would
+# also turn MasVnrType's literal "None" (no veneer) into NaN.
+_NA_VALUES = ["NA"]
+_KEEP_IN_MODEL_DIR = {"__init__.py"}
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 hex digest of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_house_csv(path: Path | str, config: Config | None = None) -> pd.DataFrame:
+    """Read a CSV in the shipped files' format, with the reference's column names.
+
+    ``NA`` is read as missing; every other string, ``None`` included, is kept.
+    Columns that start with a digit are renamed (``1stFlrSF`` -> ``FirstFlrSF``).
+    """
+    cfg = config or get_config()
+    frame = pd.read_csv(path, keep_default_na=False, na_values=_NA_VALUES)
+    return frame.rename(columns=cfg.model_config.variables_to_rename)
+
+
+def load_dataset(*, file_name: str) -> pd.DataFrame:
+    """Load a dataset shipped in ``regression_model/datasets``.
+
+    Parameters
+    ----------
+    file_name : str
+        ``train.csv`` or ``test.csv`` (``config.app_config`` names them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, with the reference's renamed columns.
+
+    Raises
+    ------
+    DataError
+        When the file does not exist.
+
+    Examples
+    --------
+    >>> from regression_model.processing.data_manager import load_dataset
+    >>> frame = load_dataset(file_name="test.csv")
+    >>> frame.shape, "FirstFlrSF" in frame.columns
+    ((1459, 80), True)
+    """
+    path = DATASET_DIR / file_name
+    if not path.is_file():
+        raise DataError(
+            f"dataset {file_name!r} not found in {DATASET_DIR}; the package ships "
+            "train.csv and test.csv there: reinstall it, or restore the file from git"
+        )
+    return read_house_csv(path)
+
+
+def load_training_data(config: Config, path: Path | None = None) -> pd.DataFrame:
+    """Load the training data after checking it is the data config.yml names.
+
+    Raises
+    ------
+    DataError
+        When the file is missing, its sha256 differs from
+        ``training_data_sha256``, or its target column is missing, not
+        numeric, or not positive.
+    """
+    data_path = path or DATASET_DIR / config.app_config.training_data_file
+    if not data_path.is_file():
+        raise DataError(f"training data {data_path} not found; restore it from git or the wheel")
+    actual = file_sha256(data_path)
+    expected = config.app_config.training_data_sha256
+    if actual != expected:
+        raise DataError(
+            f"training data {data_path.name} has sha256 {actual}, but config.yml "
+            f"(training_data_sha256) expects {expected}. Restore the original file, or, "
+            "if the new data is intended, update training_data_sha256 and bump VERSION."
+        )
+    frame = read_house_csv(data_path, config)
+    target = config.model_config.target
+    if target not in frame.columns:
+        raise DataError(f"training data {data_path.name} has no target column {target!r}")
+    values = pd.to_numeric(frame[target], errors="coerce")
+    bad = frame.index[values.isna() | (values <= 0)].tolist()
+    if bad:
+        raise DataError(
+            f"training data {data_path.name}: target {target!r} must be a positive number; "
+            f"rows {bad[:10]} (0-based) are not"
+        )
+    return frame
+
+
+def artifact_name(config: Config, version: str | None = None) -> str:
+    """File name of the artifact for ``version`` (the installed one by default)."""
+    return f"{config.app_config.pipeline_save_file}{version or regression_model.__version__}.pkl"
+
+
+def manifest_path_for(artifact: Path) -> Path:
+    """The manifest lives beside its artifact, with a .json suffix."""
+    return artifact.with_suffix(".json")
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    """Write through a temporary file in the same folder, then rename, so a
+    failed run never leaves half a file under the final name."""
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def save_pipeline(
+    *,
+    pipeline_to_persist: Pipeline,
+    manifest: dict[str, Any] | None = None,
+    extra_files: dict[str, str] | None = None,
+) -> Path:
+    """Persist the fitted pipeline, its manifest and extra text files.
+
+    The artifact's sha256 is added to the manifest. Older artifacts are
+    removed, so one version maps to one model.
+
+    Parameters
+    ----------
+    pipeline_to_persist : sklearn.pipeline.Pipeline
+        The fitted pipeline.
+    manifest : dict, optional
+        What made the model; written as JSON beside the artifact.
+    extra_files : dict of str to str, optional
+        ``{file name: text}`` written into the model folder (the model card).
+
+    Returns
+    -------
+    pathlib.Path
+        Where the artifact was written.
+    """
+    config = get_config()
+    TRAINED_MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    path = TRAINED_MODEL_DIR / artifact_name(config)
+    _atomic_write(path, lambda handle: joblib.dump(pipeline_to_persist, handle))
+    record = dict(manifest or {})
+    record["artifact_file"] = path.name
+    record["artifact_sha256"] = file_sha256(path)
+    manifest_file = manifest_path_for(path)
+    text = json.dumps(record, indent=2, sort_keys=True) + "\n"
+    _atomic_write(manifest_file, lambda handle: handle.write(text.encode("utf-8")))
+    written = {path.name, manifest_file.name}
+    for name, content in (extra_files or {}).items():
+        _atomic_write(TRAINED_MODEL_DIR / name, lambda h, c=content: h.write(c.encode("utf-8")))
+        written.add(name)
+    remove_old_pipelines(files_to_keep=sorted(written))
+    return path
+
+
+def remove_old_pipelines(*, files_to_keep: list[str]) -> None:
+    """Remove every other file in the model folder (older versions' artifacts)."""
+    keep = set(files_to_keep) | _KEEP_IN_MODEL_DIR
+    for model_file in TRAINED_MODEL_DIR.iterdir():
+        if model_file.is_file() and model_file.name not in keep:
+            model_file.unlink()
+
+
+def read_manifest(artifact: Path) -> dict[str, Any]:
+    """The manifest of ``artifact``.
+
+    Raises
+    ------
+    ArtifactIntegrityError
+        When it is missing or not valid JSON.
+    """
+    path = manifest_path_for(artifact)
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ArtifactIntegrityError(
+            f"no manifest {path.name} beside {artifact.name}: the artifact cannot be "
+            "vouched for; retrain with `tox -e train`"
+        ) from error
+    except ValueError as error:
+        raise ArtifactIntegrityError(f"manifest {path} is not valid JSON: {error}") from error
+    return manifest
+
+
+def load_pipeline(*, file_name: str) -> Pipeline:
+    """Load a persisted pipeline from the package's model folder.
+
+    The file's sha256 is checked against its manifest before it is
+    unpickled (unpickling runs code).
+
+    Parameters
+    ----------
+    file_name : str
+        The artifact's file name, e.g. ``regression_model_output_v1.0.0.pkl``.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+
+    Raises
+    ------
+    ModelNotTrainedError
+        When the file does not exist.
+    ArtifactIntegrityError
+        When the file does not match its manifest.
+    """
+    path = TRAINED_MODEL_DIR / file_name
+    return load_verified_pipeline(path)
+
+
+def load_verified_pipeline(path: Path) -> Pipeline:
+    """Check ``path`` against its manifest, then unpickle it."""
+    if not path.is_file():
+        raise ModelNotTrainedError(
+            f"no trained model at {path}; train one with `tox -e train` "
+            "(or `python -m regression_model.train_pipeline`)"
+        )
+    manifest = read_manifest(path)
+    expected = manifest.get("artifact_sha256")
+    actual = file_sha256(path)
+    if actual != expected:
+        raise ArtifactIntegrityError(
+            f"{path.name} has sha256 {actual} but its manifest records {expected}: the file "
+            "was modified or truncated and was not loaded. Retrain with `tox -e train` or "
+            "reinstall the package."
+        )
+    pipeline: Pipeline = joblib.load(path)
+    return pipeline

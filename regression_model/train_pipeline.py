@@ -1,0 +1,203 @@
+"""Train the model and write its artifact, manifest and model card.
+
+This is the only module that writes artifacts. Run it with ``tox -e train``
+or ``python -m regression_model.train_pipeline``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import logging
+import platform
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.metrics import r2_score, root_mean_squared_error
+from sklearn.model_selection import KFold, cross_val_predict, train_test_split
+from sklearn.pipeline import Pipeline
+
+import regression_model
+from regression_model.config.core import TRAINED_MODEL_DIR, Config, get_config
+from regression_model.errors import DataError
+from regression_model.pipeline import build_pipeline
+from regression_model.processing.data_manager import (
+    artifact_name,
+    load_training_data,
+    manifest_path_for,
+    save_pipeline,
+)
+from regression_model.processing.validation import validate_inputs
+from regression_model.versioning import model_fingerprint
+
+logger = logging.getLogger("regression_model.train_pipeline")
+
+RECORDED_LIBRARIES = (
+    "scikit-learn",
+    "feature-engine",
+    "numpy",
+    "pandas",
+    "scipy",
+    "joblib",
+    "pydantic",
+    "strictyaml",
+)
+
+
+def library_versions() -> dict[str, str]:
+    """Exact versions of the libraries a model depends on."""
+    return {name: importlib.metadata.version(name) for name in RECORDED_LIBRARIES}
+
+
+def rmsle(actual: Any, predicted: Any) -> float:
+    """RMSE of log prices: the competition's metric."""
+    return float(root_mean_squared_error(np.log(actual), np.log(predicted)))
+
+
+def training_frame(raw: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, pd.Series, list[int]]:
+    """Validate training rows like prediction inputs and drop the known outliers.
+
+    Returns the features, the target, and the 0-based row numbers dropped as
+    outliers. Any row the input contract rejects stops training.
+    """
+    cfg = config.model_config
+    features, errors = validate_inputs(input_data=raw, config=config)
+    if errors:
+        shown = "; ".join(f"row {e.row}: {e.message}" for e in errors[:5])
+        raise DataError(
+            f"{len(errors)} problems in the training data break the input contract: {shown}"
+        )
+    target = raw[cfg.target].astype("float64")
+    rule = cfg.training_outliers
+    outliers = raw.index[(raw[rule.variable] > rule.above) & (target < rule.target_below)]
+    keep = ~raw.index.isin(outliers)
+    return features[keep], target[keep], [int(i) for i in outliers]
+
+
+def evaluate(pipeline: Pipeline, X: pd.DataFrame, y: pd.Series, config: Config) -> dict[str, Any]:
+    """Held-out metrics and k-fold cross-validated RMSLE."""
+    cfg = config.model_config
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=cfg.test_size, random_state=cfg.random_state
+    )
+    fitted = clone(pipeline).fit(X_train, y_train)
+    predicted = fitted.predict(X_test)
+    folds = KFold(n_splits=cfg.cv_folds, shuffle=True, random_state=cfg.random_state)
+    cv_predictions = cross_val_predict(clone(pipeline), X, y, cv=folds)
+    fold_scores = [
+        rmsle(y.iloc[test_index], cv_predictions[test_index]) for _, test_index in folds.split(X)
+    ]
+    return {
+        "heldout": {
+            "rows": len(y_test),
+            "rmse": float(root_mean_squared_error(y_test, predicted)),
+            "rmsle": rmsle(y_test, predicted),
+            "r2": float(r2_score(y_test, predicted)),
+        },
+        "cv": {
+            "folds": cfg.cv_folds,
+            "rmsle_mean": float(np.mean(fold_scores)),
+            "rmsle_std": float(np.std(fold_scores)),
+            "rmsle_per_fold": [float(s) for s in fold_scores],
+        },
+    }
+
+
+def run_training(config: Config | None = None) -> dict[str, Any]:
+    """Fit the pipeline on the training data and persist it with its manifest.
+
+    Returns
+    -------
+    dict
+        The manifest written beside the artifact.
+
+    Raises
+    ------
+    DataError
+        When the training data is missing, altered, or breaks the contract.
+
+    Examples
+    --------
+    >>> from regression_model.train_pipeline import run_training
+    >>> manifest = run_training()  # doctest: +SKIP
+    >>> manifest["metrics"]["cv"]["rmsle_mean"] < 0.13  # doctest: +SKIP
+    True
+    """
+    cfg = config or get_config()
+    started = time.perf_counter()
+    raw = load_training_data(cfg)
+    X, y, outliers = training_frame(raw, cfg)
+    logger.info(
+        "training on %d rows; dropped %d outliers (rows %s)", len(y), len(outliers), outliers
+    )
+    pipeline = build_pipeline(cfg)
+    metrics = evaluate(pipeline, X, y, cfg)
+    logger.info("held-out metrics: %s", metrics["heldout"])
+    logger.info(
+        "%d-fold CV RMSLE: %.4f (std %.4f)",
+        metrics["cv"]["folds"],
+        metrics["cv"]["rmsle_mean"],
+        metrics["cv"]["rmsle_std"],
+    )
+    pipeline.fit(X, y)
+    manifest = {
+        "package": cfg.app_config.package_name,
+        "version": regression_model.__version__,
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "training_seconds": round(time.perf_counter() - started, 2),
+        "training_data_file": cfg.app_config.training_data_file,
+        "training_data_sha256": cfg.app_config.training_data_sha256,
+        "training_rows": len(y),
+        "outlier_rows_dropped": outliers,
+        "config_fingerprint": cfg.fingerprint(),
+        "model_fingerprint": model_fingerprint(cfg),
+        "random_state": cfg.model_config.random_state,
+        "estimator": cfg.model_config.estimator.model_dump(),
+        "python": platform.python_version(),
+        "libraries": library_versions(),
+        "metrics": metrics,
+    }
+    path = save_pipeline(pipeline_to_persist=pipeline, manifest=manifest)
+    logger.info("wrote %s", path)
+    return manifest
+
+
+def artifact_is_current(config: Config | None = None) -> bool:
+    """True when an artifact for the current VERSION exists and was built
+    from the current config, code and data."""
+    cfg = config or get_config()
+    path = TRAINED_MODEL_DIR / artifact_name(cfg)
+    manifest = manifest_path_for(path)
+    if not (path.is_file() and manifest.is_file()):
+        return False
+    recorded = json.loads(manifest.read_text(encoding="utf-8")).get("model_fingerprint")
+    return bool(recorded == model_fingerprint(cfg))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Train the regression model.")
+    parser.add_argument(
+        "--if-stale",
+        action="store_true",
+        help="train only when no artifact exists for the current VERSION, config, code and data",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.if_stale and artifact_is_current():
+        logger.info(
+            "artifact for version %s is current; not retraining", regression_model.__version__
+        )
+        return 0
+    run_training()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,48 @@
+"""Package metadata. The version comes from regression_model/VERSION only."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).resolve().parent
+PACKAGE_DIR = HERE / "regression_model"
+
+
+def requirements(name: str) -> list[str]:
+    lines = (HERE / "requirements" / name).read_text(encoding="utf-8").splitlines()
+    return [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+
+
+setup(
+    name="regression-model",
+    version=(PACKAGE_DIR / "VERSION").read_text(encoding="utf-8").strip(),
+    description="Train, version and serve Ames house-price predictions.",
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="BSD-3-Clause",
+    python_requires=">=3.10",
+    packages=find_packages(exclude=("tests", "tests.*", "benchmarks")),
+    package_data={
+        "regression_model": [
+            "VERSION",
+            "config.yml",
+            "model_fingerprints.json",
+            "py.typed",
+            "datasets/*.csv",
+            "trained_models/*.pkl",
+            "trained_models/*.json",
+            "trained_models/*.md",
+            "trained_models/*.png",
+        ]
+    },
+    include_package_data=True,
+    install_requires=requirements("requirements.txt"),
+    extras_require={},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Operating System :: OS Independent",
+    ],
+)

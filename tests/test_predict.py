@@ -1,0 +1,156 @@
+"""make_prediction: the reference's contract, every row scored or explained."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import regression_model
+from regression_model.config.core import Config
+from regression_model.errors import InvalidInputError
+from regression_model.predict import make_prediction
+
+
+def test_scores_every_row_of_test_csv(test_frame: pd.DataFrame) -> None:
+    """All 1459 rows of the shipped test.csv get a finite, plausible price; errors is None."""
+    result = make_prediction(input_data=test_frame)
+    assert set(result) >= {"predictions", "version", "errors"}
+    assert result["errors"] is None
+    assert result["version"] == regression_model.__version__
+    prices = result["predictions"]
+    assert len(prices) == 1459
+    assert all(isinstance(p, float) and 10_000 < p < 2_000_000 for p in prices)
+
+
+def test_single_rows_equal_the_batch(test_frame: pd.DataFrame) -> None:
+    """Each row scored alone gives the same price as in the batch (every 29th row)."""
+    batch = make_prediction(input_data=test_frame)["predictions"]
+    records = test_frame.to_dict(orient="records")
+    for position in range(0, len(records), 29):
+        alone = make_prediction(input_data=[records[position]])["predictions"][0]
+        assert alone == pytest.approx(batch[position], rel=1e-9), position
+
+
+def test_input_shapes_and_column_spellings_agree(test_frame: pd.DataFrame) -> None:
+    """A DataFrame, records, a dict of columns, and the original digit-led names
+    all give the same predictions."""
+    head = test_frame.head(25)
+    expected = make_prediction(input_data=head)["predictions"]
+    original_names = head.rename(
+        columns={"FirstFlrSF": "1stFlrSF", "SecondFlrSF": "2ndFlrSF", "ThreeSsnPortch": "3SsnPorch"}
+    )
+    as_columns = {k: list(v) for k, v in head.to_dict(orient="list").items()}
+    for variant in (head.to_dict(orient="records"), as_columns, original_names):
+        assert make_prediction(input_data=variant)["predictions"] == pytest.approx(expected)
+
+
+def test_reads_csv_with_pandas_defaults_too() -> None:
+    """A caller using plain pd.read_csv (NA and "None" both NaN) still gets every row scored."""
+    from regression_model.config.core import DATASET_DIR
+
+    raw = pd.read_csv(DATASET_DIR / "test.csv")
+    result = make_prediction(input_data=raw)
+    assert result["errors"] is None
+    assert None not in result["predictions"]
+
+
+def test_callers_data_is_not_modified(test_frame: pd.DataFrame, house: dict[str, Any]) -> None:
+    """Neither a DataFrame (values, columns, index) nor a list of dicts is changed."""
+    frame = test_frame.head(30).set_index(np.arange(100, 130))
+    frame_before = frame.copy(deep=True)
+    records = [dict(house, **{"1stFlrSF": house["FirstFlrSF"]}) for _ in range(3)]
+    for r in records:
+        del r["FirstFlrSF"]
+    records_before = copy.deepcopy(records)
+    make_prediction(input_data=frame)
+    make_prediction(input_data=records)
+    pd.testing.assert_frame_equal(frame, frame_before)
+    assert records == records_before
+
+
+def test_invalid_rows_are_reported_and_valid_rows_still_scored(house: dict[str, Any]) -> None:
+    """Bad rows get None and an error naming row and field; the others are priced."""
+    rows = [house, {**house, "OverallQual": 42}, house, {**house, "GrLivArea": None}]
+    result = make_prediction(input_data=rows)
+    prices = result["predictions"]
+    assert prices[1] is None and prices[3] is None
+    assert prices[0] == pytest.approx(prices[2]) and prices[0] is not None
+    errors = json.loads(result["errors"])
+    assert {(e["row"], e["field"]) for e in errors} == {(1, "OverallQual"), (3, "GrLivArea")}
+    assert all(set(e) == {"row", "field", "message"} for e in errors)
+    assert "OverallQual" in errors[0]["message"] and "42" in errors[0]["message"]
+
+
+def test_missing_non_core_fields_are_imputed(house: dict[str, Any], config: Config) -> None:
+    """A row holding only the required fields is scored by learned imputation."""
+    core = {k: house[k] for k in config.model_config.required_features}
+    result = make_prediction(input_data=[core])
+    assert result["errors"] is None
+    assert 10_000 < result["predictions"][0] < 2_000_000
+
+
+def test_unknown_columns_are_ignored(house: dict[str, Any]) -> None:
+    """Extra keys do not change the price."""
+    plain = make_prediction(input_data=[house])["predictions"][0]
+    extra = make_prediction(input_data=[{**house, "Colour": "blue"}])["predictions"][0]
+    assert plain == extra
+
+
+def test_empty_input_gives_empty_predictions() -> None:
+    """No rows in, no rows out, no error."""
+    result = make_prediction(input_data=[])
+    assert result["predictions"] == [] and result["errors"] is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [3, "GrLivArea", None, [1, 2], {"GrLivArea": 1500}, [{"GrLivArea": 1}, 7], 2.5],
+)
+def test_non_tables_raise_invalid_input_error(bad: Any) -> None:
+    """Input that is not a table raises InvalidInputError, a ValueError."""
+    with pytest.raises(InvalidInputError) as info:
+        make_prediction(input_data=bad)
+    assert isinstance(info.value, ValueError)
+
+
+def test_both_spellings_of_a_column_is_an_error(house: dict[str, Any]) -> None:
+    """Sending 1stFlrSF and FirstFlrSF together is ambiguous and refused."""
+    with pytest.raises(InvalidInputError, match="1stFlrSF"):
+        make_prediction(input_data=[{**house, "1stFlrSF": 900}])
+
+
+def test_logs_one_info_per_call_and_one_debug_per_row(
+    house: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """INFO carries version, rows, rejected rows and duration; DEBUG carries each row's
+    JSON-serialisable inputs and output."""
+    with caplog.at_level(logging.DEBUG, logger="regression_model"):
+        make_prediction(input_data=[house, {**house, "GrLivArea": -1}])
+    infos = [r for r in caplog.records if r.levelno == logging.INFO]
+    debugs = [r for r in caplog.records if r.levelno == logging.DEBUG]
+    assert len(infos) == 1 and len(debugs) == 2
+    info: Any = infos[0]
+    assert (info.model_version, info.rows, info.rejected_rows) == (
+        regression_model.__version__,
+        2,
+        1,
+    )
+    assert info.duration_ms > 0
+    first: Any = debugs[0]
+    second: Any = debugs[1]
+    assert first.row == 0 and first.inputs["GrLivArea"] == house["GrLivArea"]
+    assert first.prediction > 0 and first.errors == []
+    assert second.prediction is None and second.errors[0]["field"] == "GrLivArea"
+    json.dumps([first.inputs, second.inputs, second.errors])
+
+
+def test_package_logger_has_only_a_null_handler() -> None:
+    """A library leaves handlers to the application."""
+    handlers = logging.getLogger("regression_model").handlers
+    assert [type(h) for h in handlers] == [logging.NullHandler]

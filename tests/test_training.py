@@ -1,0 +1,127 @@
+"""Training: data checks, reproducibility, the manifest, atomic artifacts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import regression_model
+from regression_model.config.core import DATASET_DIR, TRAINED_MODEL_DIR, Config
+from regression_model.errors import DataError
+from regression_model.pipeline import build_pipeline
+from regression_model.predict import load_model
+from regression_model.processing import data_manager
+from regression_model.processing.data_manager import file_sha256, load_training_data
+from regression_model.train_pipeline import training_frame
+from regression_model.versioning import model_fingerprint
+
+
+def test_training_data_hash_is_checked(config: Config, tmp_path: Path) -> None:
+    """Data that differs from the recorded sha256 is refused with what to do."""
+    altered = tmp_path / "train.csv"
+    text = (DATASET_DIR / "train.csv").read_text(encoding="utf-8")
+    altered.write_text(text.replace("208500", "208501", 1), encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        load_training_data(config, altered)
+    message = str(info.value)
+    assert "training_data_sha256" in message and "bump VERSION" in message
+
+
+def test_missing_training_file_is_a_data_error(config: Config, tmp_path: Path) -> None:
+    """A missing file raises DataError naming it."""
+    with pytest.raises(DataError, match=r"nothere\.csv"):
+        load_training_data(config, tmp_path / "nothere.csv")
+
+
+def test_outliers_dropped_are_the_authors_two(config: Config) -> None:
+    """The training rule drops exactly the two huge, cheap sales (Id 524 and 1299)."""
+    raw = load_training_data(config)
+    X, y, dropped = training_frame(raw, config)
+    assert sorted(raw.loc[dropped, "Id"]) == [524, 1299]
+    assert len(X) == len(y) == len(raw) - 2
+
+
+def test_retraining_gives_identical_predictions(config: Config, test_frame: pd.DataFrame) -> None:
+    """Two fits on the same data and config predict the same prices, and the same
+    prices as the shipped artifact."""
+    X, y, _ = training_frame(load_training_data(config), config)
+    from regression_model.processing.validation import validate_inputs
+
+    valid, _ = validate_inputs(input_data=test_frame.head(200), config=config)
+    first = build_pipeline(config).fit(X, y).predict(valid)
+    second = build_pipeline(config).fit(X, y).predict(valid)
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_allclose(load_model().pipeline.predict(valid), first, rtol=1e-12)
+
+
+def test_manifest_records_what_made_the_model(config: Config) -> None:
+    """The manifest holds version, hashes, fingerprints, library versions and metrics."""
+    model = load_model()
+    manifest = model.manifest
+    assert manifest["version"] == regression_model.__version__
+    assert manifest["artifact_sha256"] == file_sha256(model.path)
+    assert manifest["training_data_sha256"] == file_sha256(DATASET_DIR / "train.csv")
+    assert manifest["config_fingerprint"] == config.fingerprint()
+    assert manifest["model_fingerprint"] == model_fingerprint(config)
+    assert set(manifest["libraries"]) >= {"scikit-learn", "feature-engine", "numpy", "pandas"}
+    assert manifest["random_state"] == config.model_config.random_state
+    heldout, cv = manifest["metrics"]["heldout"], manifest["metrics"]["cv"]
+    assert {"rmse", "rmsle", "r2"} <= set(heldout)
+    assert len(cv["rmsle_per_fold"]) == config.model_config.cv_folds == 5
+    assert 0 < cv["rmsle_mean"] < 0.2
+
+
+def test_failed_write_leaves_no_partial_artifact(tmp_path: Path) -> None:
+    """A write that fails midway leaves neither the target nor a temporary file."""
+    target = tmp_path / "model.pkl"
+
+    def explode(handle: object) -> None:
+        handle.write(b"half")  # type: ignore[attr-defined]
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        data_manager._atomic_write(target, explode)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_only_the_current_artifact_is_kept() -> None:
+    """The model folder holds one version's artifact and its manifest."""
+    pickles = sorted(p.name for p in TRAINED_MODEL_DIR.glob("*.pkl"))
+    assert pickles == [f"regression_model_output_v{regression_model.__version__}.pkl"]
+    manifest = json.loads(Path(TRAINED_MODEL_DIR / pickles[0]).with_suffix(".json").read_text())
+    assert manifest["artifact_file"] == pickles[0]
+
+
+def test_run_training_in_a_copy_writes_and_prunes(tmp_path: Path) -> None:
+    """Training in a copy of the package writes the artifact and manifest atomically
+    and removes an older version's artifact (run in a subprocess on a package copy)."""
+    import subprocess
+    import sys
+
+    package = tmp_path / "regression_model"
+    shutil.copytree(
+        Path(regression_model.__file__).parent,
+        package,
+        ignore=shutil.ignore_patterns("__pycache__", "*.pkl", "*.json", "*.md", "*.png"),
+    )
+    shutil.copy(Path(regression_model.__file__).parent / "model_fingerprints.json", package)
+    stale = package / "trained_models" / "regression_model_output_v0.0.1.pkl"
+    stale.write_bytes(b"old")
+    subprocess.run(
+        [sys.executable, "-m", "regression_model.train_pipeline"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    files = sorted(p.name for p in (package / "trained_models").iterdir())
+    version = regression_model.__version__
+    assert f"regression_model_output_v{version}.pkl" in files
+    assert f"regression_model_output_v{version}.json" in files
+    assert "regression_model_output_v0.0.1.pkl" not in files
+    assert not [f for f in files if f.endswith(".tmp")]
