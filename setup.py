@@ -37,7 +37,7 @@ setup(
     },
     include_package_data=True,
     install_requires=requirements("requirements.txt"),
-    extras_require={},
+    extras_require={"postgres": requirements("postgres_requirements.txt")},
     classifiers=[
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3.10",

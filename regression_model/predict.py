@@ -12,6 +12,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from regression_model import audit
 from regression_model.config.core import TRAINED_MODEL_DIR, Config, get_config
 from regression_model.processing.data_manager import (
     artifact_name,
@@ -76,9 +78,23 @@ def load_model() -> LoadedModel:
 class ScoredBatch:
     """One call's rows after validation and scoring: the unit a store records."""
 
-    inputs: list[dict[str, Any]]
+    frame: pd.DataFrame
     predictions: list[float | None]
     errors: list[RowError] = field(default_factory=list)
+
+    def inputs_json(self) -> list[str]:
+        """Each row as received (after renaming) as a JSON object; missing and
+        non-finite numbers are null (the row's errors name any bad value)."""
+        if not len(self.frame):
+            return []
+        if len(self.frame.columns) == 0:
+            return ["{}"] * len(self.frame)
+        text = self.frame.to_json(orient="records", lines=True, date_format="iso")
+        return text.rstrip("\n").split("\n")
+
+    def inputs(self) -> list[dict[str, Any]]:
+        """Each row as received, as JSON-compatible dicts."""
+        return [json.loads(line) for line in self.inputs_json()]
 
     def errors_by_row(self) -> dict[int, list[RowError]]:
         grouped: dict[int, list[RowError]] = {}
@@ -101,28 +117,13 @@ def score_frame(frame: pd.DataFrame, model: LoadedModel, config: Config) -> Scor
                     RowError(int(position), None, f"the model produced no usable price ({price})")
                 )
     errors.sort(key=lambda e: e.row)
-    inputs = _json_safe_records(frame)
-    return ScoredBatch(inputs=inputs, predictions=predictions, errors=errors)
+    return ScoredBatch(frame=frame, predictions=predictions, errors=errors)
 
 
-def _json_safe_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows as received (after renaming), with missing values as None."""
-    records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-    return [{str(k): _json_safe(v) for k, v in r.items()} for r in records]
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, (np.generic,)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return repr(value)
+def score_records(input_data: Any) -> ScoredBatch:
+    """Validate and score without recording: the replay path of ``audit.reproduce``."""
+    config = get_config()
+    return score_frame(as_frame(input_data, config), load_model(), config)
 
 
 def make_prediction(*, input_data: Any) -> dict[str, Any]:
@@ -142,7 +143,10 @@ def make_prediction(*, input_data: Any) -> dict[str, Any]:
         ``predictions``: one price (float) or ``None`` per input row, in
         input order; ``version``: the model version; ``errors``: ``None``
         when every row was scored, else a JSON string of a list of
-        ``{"row": int, "field": str or null, "message": str}``.
+        ``{"row": int, "field": str or null, "message": str}``;
+        ``prediction_ids``: one UUID per input row, aligned with
+        ``predictions``, under which the row is recorded in the prediction
+        store (see ``regression_model.audit``).
 
     Raises
     ------
@@ -150,6 +154,9 @@ def make_prediction(*, input_data: Any) -> dict[str, Any]:
         When ``input_data`` is not a table.
     ModelNotTrainedError, ArtifactIntegrityError
         When no verified model can be loaded.
+    PredictionStoreError
+        When the prediction store cannot be written: no prediction is
+        returned that is not recorded.
 
     Examples
     --------
@@ -165,17 +172,61 @@ def make_prediction(*, input_data: Any) -> dict[str, Any]:
     config = get_config()
     frame = as_frame(input_data, config)
     model = load_model()
+    store = audit.get_store()
     batch = score_frame(frame, model, config)
-    _log_batch(batch, model, time.perf_counter() - started)
+    call_id = audit.new_id()
+    prediction_ids = [audit.new_id() for _ in batch.predictions]
+    if store is not None:
+        _record(store, batch, model, call_id, prediction_ids)
+    _log_batch(batch, model, call_id, prediction_ids, time.perf_counter() - started)
     errors = [e.as_dict() for e in batch.errors]
     return {
         "predictions": batch.predictions,
         "version": model.version,
         "errors": json.dumps(errors) if errors else None,
+        "prediction_ids": prediction_ids,
     }
 
 
-def _log_batch(batch: ScoredBatch, model: LoadedModel, seconds: float) -> None:
+def _record(
+    store: audit.PredictionStore,
+    batch: ScoredBatch,
+    model: LoadedModel,
+    call_id: str,
+    prediction_ids: list[str],
+) -> None:
+    """Write the call's records; PredictionStoreError propagates, so the caller
+    gets no prediction that is not recorded."""
+    by_row = batch.errors_by_row()
+    rows = [
+        audit.RowRecord(
+            prediction_id=prediction_id,
+            row_number=row,
+            inputs_json=inputs,
+            prediction=price,
+            errors=[e.as_dict() for e in by_row.get(row, [])],
+        )
+        for row, (prediction_id, inputs, price) in enumerate(
+            zip(prediction_ids, batch.inputs_json(), batch.predictions, strict=True)
+        )
+    ]
+    store.write_call(
+        call_id=call_id,
+        created_at=datetime.now(timezone.utc),
+        model_version=model.version,
+        artifact_sha256=model.artifact_sha256,
+        config_fingerprint=str(model.manifest.get("config_fingerprint", "")),
+        rows=rows,
+    )
+
+
+def _log_batch(
+    batch: ScoredBatch,
+    model: LoadedModel,
+    call_id: str,
+    prediction_ids: list[str],
+    seconds: float,
+) -> None:
     rejected = sorted({e.row for e in batch.errors})
     logger.info(
         "scored %d rows, rejected %d, model %s, %.1f ms",
@@ -184,6 +235,7 @@ def _log_batch(batch: ScoredBatch, model: LoadedModel, seconds: float) -> None:
         model.version,
         seconds * 1000,
         extra={
+            "call_id": call_id,
             "model_version": model.version,
             "rows": len(batch.predictions),
             "rejected_rows": len(rejected),
@@ -193,13 +245,15 @@ def _log_batch(batch: ScoredBatch, model: LoadedModel, seconds: float) -> None:
     if not logger.isEnabledFor(logging.DEBUG):
         return
     by_row = batch.errors_by_row()
-    for row, (inputs, price) in enumerate(zip(batch.inputs, batch.predictions, strict=True)):
+    for row, (inputs, price) in enumerate(zip(batch.inputs(), batch.predictions, strict=True)):
         logger.debug(
             "row %d -> %s",
             row,
             price,
             extra={
                 "model_version": model.version,
+                "call_id": call_id,
+                "prediction_id": prediction_ids[row],
                 "row": row,
                 "inputs": inputs,
                 "prediction": price,

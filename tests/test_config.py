@@ -120,3 +120,15 @@ def test_import_does_not_load_config_or_model() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "ok"
+
+
+def test_store_settings_are_validated_and_not_part_of_the_fingerprint() -> None:
+    """A bad store timeout names its key; moving the store does not change the model."""
+    bad = TEXT.replace("busy_timeout_seconds: 30", "busy_timeout_seconds: 0")
+    with pytest.raises(ConfigError) as info:
+        parse_config(bad)
+    assert "prediction_store.busy_timeout_seconds" in str(info.value)
+    assert f"line {_line_of(bad, 'busy_timeout_seconds: 0')}" in str(info.value)
+    moved = parse_config(TEXT.replace("  url: default", "  url: sqlite:////srv/p.sqlite3"))
+    assert moved.store_config.url == "sqlite:////srv/p.sqlite3"
+    assert moved.fingerprint() == parse_config(TEXT).fingerprint()

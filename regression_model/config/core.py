@@ -78,6 +78,7 @@ CONFIG_SCHEMA = Map(
         "test_size": Float(),
         "random_state": Int(),
         "cv_folds": Int(),
+        "prediction_store": Map({"url": Str(), "busy_timeout_seconds": Float()}),
         "estimator": Map(
             {"name": Str(), "params": MapPattern(Str(), Int() | Float() | Bool() | Str())}
         ),
@@ -99,6 +100,13 @@ class AppConfig(_Strict):
     training_data_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     test_data_file: str
     test_data_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class StoreConfig(_Strict):
+    """Where predictions are recorded; not part of the model's fingerprint."""
+
+    url: str = Field(min_length=1)
+    busy_timeout_seconds: float = Field(gt=0)
 
 
 class YearsSince(_Strict):
@@ -283,9 +291,11 @@ class Config:
 
     app_config: AppConfig
     model_config: ModelConfig
+    store_config: StoreConfig
 
     def fingerprint(self) -> str:
-        """sha256 of the validated settings, independent of YAML layout and comments."""
+        """sha256 of the settings that make the model (not where predictions are
+        stored), independent of YAML layout and comments."""
         payload = {
             "app": self.app_config.model_dump(mode="json"),
             "model": self.model_config.model_dump(mode="json"),
@@ -342,11 +352,12 @@ def parse_config(text: str, *, source: str = "config.yml") -> Config:
     data = document.data
     app_keys = set(AppConfig.model_fields)
     app_data = {k: v for k, v in data.items() if k in app_keys}
-    model_data = {k: v for k, v in data.items() if k not in app_keys}
+    model_data = {k: v for k, v in data.items() if k not in app_keys | {"prediction_store"}}
     try:
         return Config(
             app_config=AppConfig.model_validate(app_data),
             model_config=ModelConfig.model_validate(model_data),
+            store_config=_validate_store(data["prediction_store"]),
         )
     except ValidationError as error:
         problems = []
@@ -360,6 +371,17 @@ def parse_config(text: str, *, source: str = "config.yml") -> Config:
                 message = f"key {key!r}: {message}"
             problems.append(f"{where}: {message}")
         raise ConfigError("; ".join(problems)) from error
+
+
+def _validate_store(data: Any) -> StoreConfig:
+    try:
+        return StoreConfig.model_validate(data)
+    except ValidationError as error:
+        # Re-raise with the locations under their top-level key.
+        raise ValidationError.from_exception_data(
+            error.title,
+            [{**e, "loc": ("prediction_store", *e["loc"])} for e in error.errors()],  # type: ignore[typeddict-unknown-key]
+        ) from None
 
 
 def _location_from_message(message: str) -> tuple[int | str, ...]:

@@ -1,0 +1,22 @@
+"""Applies to every test, doctest and README example: predictions are recorded
+in a throw-away SQLite store, never in the user's own data directory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_prediction_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("store") / "predictions.sqlite3"
+    previous = os.environ.get("REGRESSION_MODEL_DB_URL")
+    os.environ["REGRESSION_MODEL_DB_URL"] = f"sqlite:///{path}"
+    yield path
+    if previous is None:
+        os.environ.pop("REGRESSION_MODEL_DB_URL", None)
+    else:
+        os.environ["REGRESSION_MODEL_DB_URL"] = previous

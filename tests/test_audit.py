@@ -1,0 +1,314 @@
+"""The prediction store, on a real SQLite file and, when CI provides one, a real
+PostgreSQL server (REGRESSION_MODEL_TEST_PG_URL)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import regression_model
+from regression_model import audit
+from regression_model.errors import PredictionStoreError
+from regression_model.predict import load_model, make_prediction
+
+PG_VARIABLE = "REGRESSION_MODEL_TEST_PG_URL"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A new, empty database on the test PostgreSQL server, dropped afterwards."""
+    admin_url = os.environ.get(PG_VARIABLE)
+    if not admin_url:
+        pytest.skip(
+            f"{PG_VARIABLE} is not set: no PostgreSQL server to test against "
+            "(.ci/run starts one; see README, 'Prediction store')"
+        )
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"rm_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    audit._stores.clear()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """The URL of a real store, set as REGRESSION_MODEL_DB_URL for the test."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'predictions.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    monkeypatch.setenv(audit.URL_VARIABLE, url)
+    return url
+
+
+def test_single_row_is_recorded_as_returned(store_url: str, house: dict[str, Any]) -> None:
+    """One scored row: its record holds the returned price, model identity and inputs."""
+    result = make_prediction(input_data=[house])
+    (prediction_id,) = result["prediction_ids"]
+    record = audit.get_record(prediction_id)
+    assert record is not None
+    model = load_model()
+    assert record["prediction"] == result["predictions"][0]
+    assert record["model_version"] == regression_model.__version__ == result["version"]
+    assert record["artifact_sha256"] == model.artifact_sha256
+    assert record["config_fingerprint"] == model.manifest["config_fingerprint"]
+    assert record["errors"] is None
+    assert record["inputs"]["GrLivArea"] == house["GrLivArea"]
+    assert record["inputs"]["Neighborhood"] == house["Neighborhood"]
+    age = datetime.now(timezone.utc) - record["created_at"]
+    assert timedelta(0) <= age < timedelta(minutes=5)
+
+
+def test_batch_records_align_with_results(store_url: str, test_frame: pd.DataFrame) -> None:
+    """All 1459 rows of test.csv: one record each, same call, distinct ids, stored
+    price equal to the returned price, row numbers in order."""
+    result = make_prediction(input_data=test_frame)
+    ids = result["prediction_ids"]
+    assert len(ids) == len(set(ids)) == 1459
+    first = audit.get_record(ids[0])
+    assert first is not None
+    records = audit.find(call_id=first["call_id"])
+    assert [r["prediction_id"] for r in records] == ids
+    assert [r["row_number"] for r in records] == list(range(1459))
+    assert [r["prediction"] for r in records] == result["predictions"]
+
+
+def test_rejected_row_is_recorded_with_its_errors(store_url: str, house: dict[str, Any]) -> None:
+    """A rejected row gets a record holding its errors and no price."""
+    result = make_prediction(input_data=[house, {**house, "OverallQual": 99}])
+    good, bad = (audit.get_record(i) for i in result["prediction_ids"])
+    assert good is not None and bad is not None
+    assert good["prediction"] == result["predictions"][0] and good["errors"] is None
+    assert bad["prediction"] is None
+    assert bad["errors"] == [e for e in json.loads(result["errors"]) if e["row"] == 1]
+    assert bad["inputs"]["OverallQual"] == 99
+
+
+def test_replay_matches(store_url: str, test_frame: pd.DataFrame) -> None:
+    """reproduce() re-scores stored inputs and matches, for scored and rejected rows."""
+    rows = test_frame.head(5).to_dict(orient="records")
+    rows[3] = {**rows[3], "GrLivArea": -1}
+    result = make_prediction(input_data=rows)
+    for prediction_id, price in zip(result["prediction_ids"], result["predictions"], strict=True):
+        replay = audit.reproduce(prediction_id)
+        assert replay["prediction_id"] == prediction_id
+        assert replay["stored"] == price
+        assert replay["match"] is True, replay
+        assert replay["recomputed"] == pytest.approx(price, rel=1e-9) if price else True
+
+
+def test_replay_refuses_another_models_record(store_url: str, house: dict[str, Any]) -> None:
+    """A record made by another model version is not compared with the installed one."""
+    store = audit.get_store()
+    assert store is not None
+    prediction_id = audit.new_id()
+    store.write_call(
+        call_id=audit.new_id(),
+        created_at=datetime.now(timezone.utc),
+        model_version="0.0.1",
+        artifact_sha256="0" * 64,
+        config_fingerprint="0" * 64,
+        rows=[audit.RowRecord(prediction_id, 0, json.dumps({"GrLivArea": 1000}), 123.0, [])],
+    )
+    replay = audit.reproduce(prediction_id)
+    assert replay["match"] is None and replay["recomputed"] is None
+    assert replay["stored"] == 123.0
+    assert "0.0.1" in replay["reason"] and regression_model.__version__ in replay["reason"]
+
+
+def test_find_filters_by_version_and_time(store_url: str, house: dict[str, Any]) -> None:
+    """find() returns records of one version inside a time range, oldest first."""
+    before = datetime.now(timezone.utc) - timedelta(seconds=1)
+    ids = make_prediction(input_data=[house, house])["prediction_ids"]
+    after = datetime.now(timezone.utc) + timedelta(seconds=1)
+    found = audit.find(model_version=regression_model.__version__, since=before, until=after)
+    assert set(ids) <= {r["prediction_id"] for r in found}
+    assert audit.find(model_version="no-such-version", since=before) == []
+    assert not set(ids) & {r["prediction_id"] for r in audit.find(until=before)}
+
+
+def test_unknown_id_gives_none(store_url: str) -> None:
+    """get_record of an unknown id is None; reproduce raises KeyError."""
+    assert audit.get_record("not-an-id") is None
+    with pytest.raises(KeyError):
+        audit.reproduce("not-an-id")
+
+
+def _predict_in_subprocesses(count: int, calls: int, rows: int) -> list[list[str]]:
+    code = (
+        "import json, sys\n"
+        "from regression_model.predict import make_prediction\n"
+        "from regression_model.processing.data_manager import load_dataset\n"
+        f"frame = load_dataset(file_name='test.csv').head({rows})\n"
+        "ids = []\n"
+        f"for _ in range({calls}):\n"
+        "    ids += make_prediction(input_data=frame)['prediction_ids']\n"
+        "print(json.dumps(ids))\n"
+    )
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(count)
+    ]
+    outputs = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=600)
+        assert worker.returncode == 0, err
+        outputs.append(json.loads(out.strip().splitlines()[-1]))
+    return outputs
+
+
+@pytest.mark.slow
+def test_four_processes_lose_nothing(store_url: str) -> None:
+    """4 processes predicting at once into one store: every row recorded once,
+    all ids distinct."""
+    outputs = _predict_in_subprocesses(count=4, calls=5, rows=40)
+    ids = [i for out in outputs for i in out]
+    assert len(ids) == len(set(ids)) == 4 * 5 * 40
+    found = {r["prediction_id"] for r in audit.find(limit=None)}
+    assert set(ids) <= found
+    calls = {audit.get_record(i)["call_id"] for i in ids[::40]}  # type: ignore[index]
+    assert len(calls) == 20
+
+
+def test_threads_lose_nothing(store_url: str, house: dict[str, Any]) -> None:
+    """4 threads predicting at once: every row recorded, ids distinct."""
+    results: list[list[str]] = []
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(5):
+                results.append(make_prediction(input_data=[house] * 10)["prediction_ids"])
+        except BaseException as error:  # reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    ids = [i for batch in results for i in batch]
+    assert len(ids) == len(set(ids)) == 200
+    assert all(audit.get_record(i) is not None for i in ids[::9])
+
+
+def test_schema_is_versioned(store_url: str, house: dict[str, Any]) -> None:
+    """First use creates the schema through the migration step and records its version."""
+    from sqlalchemy import select
+
+    make_prediction(input_data=[house])
+    store = audit.get_store()
+    assert store is not None
+    with store.engine.connect() as connection:
+        version = connection.execute(
+            select(audit.store_info.c.value).where(audit.store_info.c.key == "schema_version")
+        ).scalar_one()
+    assert int(version) == audit.SCHEMA_VERSION
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    """A store written by a newer package version is refused, not altered."""
+    path = tmp_path / "newer.sqlite3"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT)")
+        connection.execute("INSERT INTO store_info VALUES ('schema_version', '99')")
+    with pytest.raises(PredictionStoreError, match="newer"):
+        audit.PredictionStore(f"sqlite:///{path}").count()
+
+
+def test_default_store_is_a_wal_sqlite_file_in_user_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, house: dict[str, Any]
+) -> None:
+    """With no URL configured, the store is created on first use in the per-user data
+    directory (platformdirs), in WAL mode."""
+    monkeypatch.delenv(audit.URL_VARIABLE)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    expected = tmp_path / "data" / "regression-model" / "predictions.sqlite3"
+    assert audit.resolve_url() == f"sqlite:///{expected}"
+    assert not expected.exists()
+    ids = make_prediction(input_data=[house])["prediction_ids"]
+    assert expected.is_file()
+    with sqlite3.connect(expected) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        stored = connection.execute("SELECT prediction_id FROM predictions").fetchall()
+    assert [row[0] for row in stored] == ids
+
+
+def test_store_off_records_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, house: dict[str, Any]
+) -> None:
+    """REGRESSION_MODEL_DB_URL=none: predictions still come back with ids, nothing is
+    written, and reading the store says persistence is off."""
+    monkeypatch.setenv(audit.URL_VARIABLE, "none")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    result = make_prediction(input_data=[house])
+    assert result["predictions"][0] is not None and len(result["prediction_ids"]) == 1
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(PredictionStoreError, match="off"):
+        audit.get_record(result["prediction_ids"][0])
+
+
+def test_unwritable_store_raises_and_returns_nothing(
+    monkeypatch: pytest.MonkeyPatch, house: dict[str, Any]
+) -> None:
+    """A store that cannot be created raises PredictionStoreError carrying the cause."""
+    monkeypatch.setenv(audit.URL_VARIABLE, "sqlite:////proc/no-such-dir/predictions.sqlite3")
+    with pytest.raises(PredictionStoreError) as info:
+        make_prediction(input_data=[house])
+    assert info.value.__cause__ is not None
+
+
+def test_locked_store_raises_after_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, house: dict[str, Any]
+) -> None:
+    """While another connection holds the write lock past the timeout, a call raises
+    PredictionStoreError (locked) and nothing of it is recorded."""
+    path = tmp_path / "locked.sqlite3"
+    monkeypatch.setenv(audit.URL_VARIABLE, f"sqlite:///{path}")
+    monkeypatch.setenv(audit.TIMEOUT_VARIABLE, "0.3")
+    make_prediction(input_data=[house])  # creates the schema
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(PredictionStoreError, match="locked"):
+            make_prediction(input_data=[house, house])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM predictions").fetchone()[0] == 1
+
+
+def test_unreachable_postgres_raises(
+    monkeypatch: pytest.MonkeyPatch, house: dict[str, Any]
+) -> None:
+    """A PostgreSQL URL nobody listens on raises PredictionStoreError, promptly."""
+    pytest.importorskip("psycopg", reason="the postgres extra is not installed")
+    monkeypatch.setenv(audit.URL_VARIABLE, "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    monkeypatch.setenv(audit.TIMEOUT_VARIABLE, "2")
+    with pytest.raises(PredictionStoreError, match=r"127\.0\.0\.1"):
+        make_prediction(input_data=[house])
