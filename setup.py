@@ -37,7 +37,10 @@ setup(
     },
     include_package_data=True,
     install_requires=requirements("requirements.txt"),
-    extras_require={"postgres": requirements("postgres_requirements.txt")},
+    extras_require={
+        "postgres": requirements("postgres_requirements.txt"),
+        "parquet": requirements("parquet_requirements.txt"),
+    },
     classifiers=[
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3.10",

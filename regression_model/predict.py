@@ -2,45 +2,59 @@
 
 ``make_prediction`` is the package's public entry point, with the reference
 package's signature and result keys. Importing this module loads nothing: the
-model is loaded, verified and cached on the first call.
+model is loaded, verified, compiled into a scoring plan and cached on the
+first call.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from sklearn.pipeline import Pipeline
 
 from regression_model import audit
 from regression_model.config.core import TRAINED_MODEL_DIR, Config, get_config
+from regression_model.errors import ArtifactIntegrityError, ModelNotTrainedError
+from regression_model.processing.batch import ValidatedBatch, validate_table
 from regression_model.processing.data_manager import (
     artifact_name,
+    file_sha256,
     load_verified_pipeline,
     read_manifest,
+    read_verified_text,
 )
-from regression_model.processing.inputs import as_frame
-from regression_model.processing.validation import RowError, validate_inputs
+from regression_model.processing.inputs import TableInput, as_table
+from regression_model.processing.plan import ScoringPlan
+from regression_model.processing.schema import RowError
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
+    from regression_model.processing.prediction_store import PredictionStore
 
 logger = logging.getLogger("regression_model.predict")
 
 
-@dataclass(frozen=True)
-class LoadedModel:
-    """A verified pipeline with the manifest that vouches for it."""
+def plan_file_name(artifact: Path) -> str:
+    """The scoring plan spec lives beside its artifact."""
+    return artifact.with_suffix(".plan.json").name
 
-    pipeline: Pipeline
-    manifest: dict[str, Any]
+
+@dataclass
+class LoadedModel:
+    """A verified model: its manifest, its scoring plan, and (unpickled on first
+    use) the fitted pipeline the plan was derived from."""
+
     path: Path
+    manifest: dict[str, Any]
+    plan: ScoringPlan
 
     @property
     def version(self) -> str:
@@ -50,10 +64,15 @@ class LoadedModel:
     def artifact_sha256(self) -> str:
         return str(self.manifest["artifact_sha256"])
 
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        """The fitted scikit-learn pipeline, verified and unpickled on first access."""
+        return load_verified_pipeline(self.path)
+
 
 @lru_cache(maxsize=1)
 def load_model() -> LoadedModel:
-    """Load, verify and cache the installed version's model.
+    """Load, verify, compile and cache the installed version's model.
 
     Raises
     ------
@@ -70,31 +89,44 @@ def load_model() -> LoadedModel:
     """
     config = get_config()
     path = TRAINED_MODEL_DIR / artifact_name(config)
-    pipeline = load_verified_pipeline(path)
-    return LoadedModel(pipeline=pipeline, manifest=read_manifest(path), path=path)
+    if not path.is_file():
+        raise ModelNotTrainedError(
+            f"no trained model at {path}; train one with `tox -e train` "
+            "(or `python -m regression_model.train_pipeline`)"
+        )
+    manifest = read_manifest(path)
+    if file_sha256(path) != manifest.get("artifact_sha256"):
+        raise ArtifactIntegrityError(
+            f"{path.name} does not match the sha256 in its manifest: it was modified or "
+            "truncated and is not used. Retrain with `tox -e train` or reinstall the package."
+        )
+    plan_name = plan_file_name(path)
+    if plan_name in manifest.get("files", {}):
+        spec = json.loads(read_verified_text(plan_name, manifest))
+        model = LoadedModel(path=path, manifest=manifest, plan=ScoringPlan.from_spec(spec))
+    else:  # an artifact without a plan file: derive the plan now
+        from regression_model.processing.plan_compiler import compile_spec
+
+        pipeline = load_verified_pipeline(path)
+        model = LoadedModel(
+            path=path, manifest=manifest, plan=ScoringPlan.from_spec(compile_spec(pipeline))
+        )
+        model.pipeline = pipeline
+    if model.plan.fallback_steps:
+        from sklearn.pipeline import Pipeline
+
+        steps = model.pipeline.steps
+        model.plan.tail = Pipeline(steps[len(steps) - len(model.plan.fallback_steps) :])
+    return model
 
 
 @dataclass
 class ScoredBatch:
     """One call's rows after validation and scoring: the unit a store records."""
 
-    frame: pd.DataFrame
+    table: TableInput
     predictions: list[float | None]
     errors: list[RowError] = field(default_factory=list)
-
-    def inputs_json(self) -> list[str]:
-        """Each row as received (after renaming) as a JSON object; missing and
-        non-finite numbers are null (the row's errors name any bad value)."""
-        if not len(self.frame):
-            return []
-        if len(self.frame.columns) == 0:
-            return ["{}"] * len(self.frame)
-        text = self.frame.to_json(orient="records", lines=True, date_format="iso")
-        return text.rstrip("\n").split("\n")
-
-    def inputs(self) -> list[dict[str, Any]]:
-        """Each row as received, as JSON-compatible dicts."""
-        return [json.loads(line) for line in self.inputs_json()]
 
     def errors_by_row(self) -> dict[int, list[RowError]]:
         grouped: dict[int, list[RowError]] = {}
@@ -103,27 +135,33 @@ class ScoredBatch:
         return grouped
 
 
-def score_frame(frame: pd.DataFrame, model: LoadedModel, config: Config) -> ScoredBatch:
-    """Validate and score a normalised frame; one slot per row, in order."""
-    valid, errors = validate_inputs(input_data=frame, config=config)
-    predictions: list[float | None] = [None] * len(frame)
-    if len(valid):
-        prices = np.asarray(model.pipeline.predict(valid), dtype="float64")
-        for position, price in zip(valid.index, prices, strict=True):
-            if math.isfinite(price) and price > 0:
-                predictions[int(position)] = float(price)
-            else:  # never hand out NaN or a non-positive price
-                errors.append(
-                    RowError(int(position), None, f"the model produced no usable price ({price})")
-                )
-    errors.sort(key=lambda e: e.row)
-    return ScoredBatch(frame=frame, predictions=predictions, errors=errors)
+def score_table(table: TableInput, model: LoadedModel, config: Config) -> ScoredBatch:
+    """Validate and score a table; one slot per row, in order. Not recorded."""
+    batch = validate_table(table, config)
+    prices = model.plan.predict(batch)
+    return _assemble(table, batch, prices)
+
+
+def _assemble(table: TableInput, batch: ValidatedBatch, prices: np.ndarray) -> ScoredBatch:
+    predictions: list[float | None] = [None] * table.n_rows
+    errors = list(batch.errors)
+    usable = np.isfinite(prices) & (prices > 0)
+    for position, price, ok in zip(
+        batch.valid_rows.tolist(), prices.tolist(), usable.tolist(), strict=True
+    ):
+        if ok:
+            predictions[position] = price
+        else:  # never hand out NaN or a non-positive price
+            errors.append(RowError(position, None, f"the model produced no usable price ({price})"))
+    if len(errors) != len(batch.errors):
+        errors.sort(key=lambda e: e.row)
+    return ScoredBatch(table=table, predictions=predictions, errors=errors)
 
 
 def score_records(input_data: Any) -> ScoredBatch:
     """Validate and score without recording: the replay path of ``audit.reproduce``."""
     config = get_config()
-    return score_frame(as_frame(input_data, config), load_model(), config)
+    return score_table(as_table(input_data, config), load_model(), config)
 
 
 def make_prediction(*, input_data: Any) -> dict[str, Any]:
@@ -170,18 +208,18 @@ def make_prediction(*, input_data: Any) -> dict[str, Any]:
     """
     started = time.perf_counter()
     config = get_config()
-    frame = as_frame(input_data, config)
+    table = as_table(input_data, config)
     model = load_model()
     store = audit.get_store()
-    batch = score_frame(frame, model, config)
+    scored = score_table(table, model, config)
     call_id = audit.new_id()
-    prediction_ids = [audit.new_id() for _ in batch.predictions]
+    prediction_ids = audit.new_ids(table.n_rows)
     if store is not None:
-        _record(store, batch, model, call_id, prediction_ids)
-    _log_batch(batch, model, call_id, prediction_ids, time.perf_counter() - started)
-    errors = [e.as_dict() for e in batch.errors]
+        _record(store, scored, model, call_id, prediction_ids)
+    _log_call(scored, model, call_id, prediction_ids, time.perf_counter() - started)
+    errors = [e.as_dict() for e in scored.errors]
     return {
-        "predictions": batch.predictions,
+        "predictions": scored.predictions,
         "version": model.version,
         "errors": json.dumps(errors) if errors else None,
         "prediction_ids": prediction_ids,
@@ -189,63 +227,54 @@ def make_prediction(*, input_data: Any) -> dict[str, Any]:
 
 
 def _record(
-    store: audit.PredictionStore,
-    batch: ScoredBatch,
+    store: PredictionStore,
+    scored: ScoredBatch,
     model: LoadedModel,
     call_id: str,
     prediction_ids: list[str],
 ) -> None:
     """Write the call's records; PredictionStoreError propagates, so the caller
     gets no prediction that is not recorded."""
-    by_row = batch.errors_by_row()
-    rows = [
-        audit.RowRecord(
-            prediction_id=prediction_id,
-            row_number=row,
-            inputs_json=inputs,
-            prediction=price,
-            errors=[e.as_dict() for e in by_row.get(row, [])],
-        )
-        for row, (prediction_id, inputs, price) in enumerate(
-            zip(prediction_ids, batch.inputs_json(), batch.predictions, strict=True)
-        )
-    ]
+    by_row = scored.errors_by_row()
     store.write_call(
         call_id=call_id,
         created_at=datetime.now(timezone.utc),
         model_version=model.version,
         artifact_sha256=model.artifact_sha256,
         config_fingerprint=str(model.manifest.get("config_fingerprint", "")),
-        rows=rows,
+        prediction_ids=prediction_ids,
+        inputs_json=scored.table.json_rows(),
+        predictions=scored.predictions,
+        errors={row: [e.as_dict() for e in errs] for row, errs in by_row.items()},
     )
 
 
-def _log_batch(
-    batch: ScoredBatch,
+def _log_call(
+    scored: ScoredBatch,
     model: LoadedModel,
     call_id: str,
     prediction_ids: list[str],
     seconds: float,
 ) -> None:
-    rejected = sorted({e.row for e in batch.errors})
+    by_row = scored.errors_by_row()
     logger.info(
         "scored %d rows, rejected %d, model %s, %.1f ms",
-        len(batch.predictions),
-        len(rejected),
+        len(scored.predictions),
+        len(by_row),
         model.version,
         seconds * 1000,
         extra={
             "call_id": call_id,
             "model_version": model.version,
-            "rows": len(batch.predictions),
-            "rejected_rows": len(rejected),
+            "rows": len(scored.predictions),
+            "rejected_rows": len(by_row),
             "duration_ms": round(seconds * 1000, 3),
         },
     )
     if not logger.isEnabledFor(logging.DEBUG):
         return
-    by_row = batch.errors_by_row()
-    for row, (inputs, price) in enumerate(zip(batch.inputs(), batch.predictions, strict=True)):
+    inputs = [json.loads(row) for row in scored.table.json_rows()]
+    for row, price in enumerate(scored.predictions):
         logger.debug(
             "row %d -> %s",
             row,
@@ -255,7 +284,7 @@ def _log_batch(
                 "call_id": call_id,
                 "prediction_id": prediction_ids[row],
                 "row": row,
-                "inputs": inputs,
+                "inputs": inputs[row],
                 "prediction": price,
                 "errors": [e.as_dict() for e in by_row.get(row, [])],
             },

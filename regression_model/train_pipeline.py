@@ -32,6 +32,7 @@ from regression_model.processing.data_manager import (
     manifest_path_for,
     save_pipeline,
 )
+from regression_model.processing.plan_compiler import compile_spec
 from regression_model.processing.validation import validate_inputs
 from regression_model.versioning import model_fingerprint
 
@@ -162,9 +163,39 @@ def run_training(config: Config | None = None) -> dict[str, Any]:
         "libraries": library_versions(),
         "metrics": metrics,
     }
-    path = save_pipeline(pipeline_to_persist=pipeline, manifest=manifest)
+    spec = compile_spec(pipeline)
+    check_plan_parity(pipeline, spec, raw)
+    plan_name = f"{cfg.app_config.pipeline_save_file}{regression_model.__version__}.plan.json"
+    manifest["scoring_plan"] = {"file": plan_name, "fallback_steps": spec["fallback_steps"]}
+    path = save_pipeline(
+        pipeline_to_persist=pipeline,
+        manifest=manifest,
+        extra_files={plan_name: json.dumps(spec, indent=1, sort_keys=True) + "\n"},
+    )
     logger.info("wrote %s", path)
     return manifest
+
+
+def check_plan_parity(pipeline: Pipeline, spec: dict[str, Any], rows: pd.DataFrame) -> None:
+    """Refuse to ship a scoring plan that disagrees with the pipeline on the
+    training rows, as read from the file (relative difference above 1e-9)."""
+    from regression_model.processing.batch import validate_table
+    from regression_model.processing.inputs import FrameInput
+    from regression_model.processing.plan import ScoringPlan
+
+    config = get_config()
+    batch = validate_table(FrameInput(rows), config)
+    plan = ScoringPlan.from_spec(spec)
+    if spec["fallback_steps"]:
+        plan.tail = Pipeline(pipeline.steps[len(pipeline.steps) - len(spec["fallback_steps"]) :])
+    fast = plan.predict(batch)
+    slow = pipeline.predict(batch.frame(config))
+    worst = float(np.max(np.abs(fast - slow) / np.abs(slow)))
+    if worst > 1e-9:
+        raise RuntimeError(f"scoring plan differs from the pipeline by {worst:.2e} relative")
+    logger.info(
+        "scoring plan matches the pipeline on %d rows (max rel diff %.1e)", len(slow), worst
+    )
 
 
 def artifact_is_current(config: Config | None = None) -> bool:

@@ -27,7 +27,10 @@ MODEL_CODE = (
     "pipeline.py",
     "train_pipeline.py",
     "processing/features.py",
+    "processing/schema.py",
+    "processing/batch.py",
     "processing/validation.py",
+    "processing/plan.py",
     "processing/data_manager.py",
 )
 FINGERPRINT_RECORD = PACKAGE_ROOT / "model_fingerprints.json"

@@ -22,6 +22,7 @@ import regression_model
 from regression_model import audit
 from regression_model.errors import PredictionStoreError
 from regression_model.predict import load_model, make_prediction
+from regression_model.processing import prediction_store
 
 PG_VARIABLE = "REGRESSION_MODEL_TEST_PG_URL"
 
@@ -129,7 +130,10 @@ def test_replay_refuses_another_models_record(store_url: str, house: dict[str, A
         model_version="0.0.1",
         artifact_sha256="0" * 64,
         config_fingerprint="0" * 64,
-        rows=[audit.RowRecord(prediction_id, 0, json.dumps({"GrLivArea": 1000}), 123.0, [])],
+        prediction_ids=[prediction_id],
+        inputs_json=[json.dumps({"GrLivArea": 1000})],
+        predictions=[123.0],
+        errors={},
     )
     replay = audit.reproduce(prediction_id)
     assert replay["match"] is None and replay["recomputed"] is None
@@ -225,9 +229,11 @@ def test_schema_is_versioned(store_url: str, house: dict[str, Any]) -> None:
     assert store is not None
     with store.engine.connect() as connection:
         version = connection.execute(
-            select(audit.store_info.c.value).where(audit.store_info.c.key == "schema_version")
+            select(prediction_store.store_info.c.value).where(
+                prediction_store.store_info.c.key == "schema_version"
+            )
         ).scalar_one()
-    assert int(version) == audit.SCHEMA_VERSION
+    assert int(version) == prediction_store.SCHEMA_VERSION
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -237,7 +243,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         connection.execute("CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT)")
         connection.execute("INSERT INTO store_info VALUES ('schema_version', '99')")
     with pytest.raises(PredictionStoreError, match="newer"):
-        audit.PredictionStore(f"sqlite:///{path}").count()
+        prediction_store.PredictionStore(f"sqlite:///{path}").count()
 
 
 def test_default_store_is_a_wal_sqlite_file_in_user_data_dir(

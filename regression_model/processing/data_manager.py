@@ -7,15 +7,16 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
 import pandas as pd
-from sklearn.pipeline import Pipeline
 
 import regression_model
 from regression_model.config.core import DATASET_DIR, TRAINED_MODEL_DIR, Config, get_config
 from regression_model.errors import ArtifactIntegrityError, DataError, ModelNotTrainedError
+
+if TYPE_CHECKING:  # scikit-learn loads only when a pipeline is unpickled or saved
+    from sklearn.pipeline import Pipeline
 
 # Only "NA" marks a missing value in the data files. pandas' default list would
 # also turn MasVnrType's literal "None" (no veneer) into NaN.
@@ -143,10 +144,12 @@ def save_pipeline(
     manifest: dict[str, Any] | None = None,
     extra_files: dict[str, str] | None = None,
 ) -> Path:
-    """Persist the fitted pipeline, its manifest and extra text files.
+    """Persist the fitted pipeline, extra text files, and last the manifest.
 
-    The artifact's sha256 is added to the manifest. Older artifacts are
-    removed, so one version maps to one model.
+    The manifest records the sha256 of the artifact (``artifact_sha256``) and
+    of every extra file (``files``); it is written last, so a run that fails
+    midway leaves no manifest vouching for half its files. Older artifacts
+    are removed, so one version maps to one model.
 
     Parameters
     ----------
@@ -155,13 +158,16 @@ def save_pipeline(
     manifest : dict, optional
         What made the model; written as JSON beside the artifact.
     extra_files : dict of str to str, optional
-        ``{file name: text}`` written into the model folder (the model card).
+        ``{file name: text}`` written into the model folder (scoring plan,
+        model card).
 
     Returns
     -------
     pathlib.Path
         Where the artifact was written.
     """
+    import joblib
+
     config = get_config()
     TRAINED_MODEL_DIR.mkdir(parents=True, exist_ok=True)
     path = TRAINED_MODEL_DIR / artifact_name(config)
@@ -169,14 +175,15 @@ def save_pipeline(
     record = dict(manifest or {})
     record["artifact_file"] = path.name
     record["artifact_sha256"] = file_sha256(path)
+    record["files"] = {}
+    for name, content in (extra_files or {}).items():
+        target = TRAINED_MODEL_DIR / name
+        _atomic_write(target, lambda h, c=content: h.write(c.encode("utf-8")))
+        record["files"][name] = file_sha256(target)
     manifest_file = manifest_path_for(path)
     text = json.dumps(record, indent=2, sort_keys=True) + "\n"
     _atomic_write(manifest_file, lambda handle: handle.write(text.encode("utf-8")))
-    written = {path.name, manifest_file.name}
-    for name, content in (extra_files or {}).items():
-        _atomic_write(TRAINED_MODEL_DIR / name, lambda h, c=content: h.write(c.encode("utf-8")))
-        written.add(name)
-    remove_old_pipelines(files_to_keep=sorted(written))
+    remove_old_pipelines(files_to_keep=[path.name, manifest_file.name, *record["files"]])
     return path
 
 
@@ -251,5 +258,29 @@ def load_verified_pipeline(path: Path) -> Pipeline:
             "was modified or truncated and was not loaded. Retrain with `tox -e train` or "
             "reinstall the package."
         )
+    import joblib
+
     pipeline: Pipeline = joblib.load(path)
     return pipeline
+
+
+def read_verified_text(name: str, manifest: dict[str, Any]) -> str:
+    """A text file of the model folder, checked against the manifest's sha256.
+
+    Raises
+    ------
+    ArtifactIntegrityError
+        When the manifest does not list the file, or its content differs.
+    """
+    expected = manifest.get("files", {}).get(name)
+    path = TRAINED_MODEL_DIR / name
+    if expected is None or not path.is_file():
+        raise ArtifactIntegrityError(f"{name} is not a file the model's manifest vouches for")
+    data = path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise ArtifactIntegrityError(
+            f"{name} has sha256 {actual} but the manifest records {expected}: it was "
+            "modified and is not used. Retrain with `tox -e train` or reinstall the package."
+        )
+    return data.decode("utf-8")

@@ -1,0 +1,379 @@
+"""Validated rows in columnar form, reached row by row or column by column.
+
+Both validators apply :class:`~regression_model.processing.schema.HouseDataInputSchema`
+and give the same verdicts and messages (a test checks it on generated rows):
+
+* :func:`validate_rows` runs pydantic on each record: cheapest for a few rows.
+* :func:`validate_columns` checks whole columns with numpy, using bounds and
+  categories read from the schema itself, and hands every cell it cannot
+  clear to pydantic, so the message is pydantic's own: fastest for batches.
+"""
+
+from __future__ import annotations
+
+import math
+import typing
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import annotated_types
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from regression_model.config.core import Config
+from regression_model.processing.inputs import TableInput
+from regression_model.processing.schema import (
+    DWELLING_TYPE_CODES,
+    HouseDataInputSchema,
+    RowError,
+    absent_as_none,
+    known_dwelling_code,
+    row_errors,
+)
+
+# Below this many rows the row-by-row validator is faster.
+COLUMNWISE_FROM_ROWS = 32
+
+
+@dataclass(frozen=True)
+class CatColumn:
+    """A categorical column as integer codes into ``categories``; -1 is missing."""
+
+    codes: np.ndarray
+    categories: np.ndarray
+    has_missing: bool | None = None  # None: not known yet
+
+    def any_missing(self) -> bool:
+        """Whether some row is missing (cheap when the builder already knew)."""
+        if self.has_missing is None:
+            return bool((self.codes < 0).any())
+        return self.has_missing
+
+    @classmethod
+    def from_values(cls, values: Any) -> CatColumn:
+        """Code clean values (str, or None for missing) in order of appearance.
+
+        Plain Python: for the few rows of a single call it is many times faster
+        than pandas.factorize, and large batches come here only for the cells
+        pydantic had to judge.
+        """
+        index: dict[Any, int] = {}
+        codes = [-1 if v is None else index.setdefault(v, len(index)) for v in values]
+        categories = np.empty(len(index), dtype=object)
+        categories[:] = list(index)
+        return cls(np.array(codes, dtype=np.int64), categories, -1 in codes)
+
+    def take(self, rows: np.ndarray) -> CatColumn:
+        return CatColumn(self.codes[rows], self.categories)
+
+    def values(self) -> np.ndarray:
+        """Object array of the category of each row, None where missing."""
+        lookup = np.empty(len(self.categories) + 1, dtype=object)
+        lookup[:-1] = self.categories  # the last slot, None, is what code -1 picks
+        values: np.ndarray = lookup[self.codes]
+        return values
+
+
+@dataclass
+class ValidatedBatch:
+    """The valid rows of one call, column by column, and the errors of the others."""
+
+    n_rows: int
+    valid_rows: np.ndarray
+    errors: list[RowError]
+    numeric: dict[str, np.ndarray]
+    categorical: dict[str, CatColumn]
+
+    def frame(self, config: Config) -> pd.DataFrame:
+        """The pipeline's input: valid rows indexed by position, float64 numbers,
+        object categories (None for missing), dwelling codes as strings."""
+        index = pd.Index(self.valid_rows, dtype=np.int64)
+        columns: dict[str, pd.Series] = {}
+        for name in config.model_config.features:
+            if name in self.numeric:
+                columns[name] = pd.Series(self.numeric[name], index=index, dtype=np.float64)
+            else:
+                # object, not pandas' inferred "str": the same dtype on pandas 2 and 3.
+                values = self.categorical[name].values()
+                columns[name] = pd.Series(values, index=index, dtype=object)
+        return pd.DataFrame(columns, index=index)
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """What the schema says of one field, read from its annotation."""
+
+    name: str
+    kind: str  # "real", "integer" or "category"
+    lo: float = -math.inf
+    hi: float = math.inf
+    allowed: frozenset[str] = frozenset()
+    codes: frozenset[int] = frozenset()
+    absent_na: bool = False
+
+
+@lru_cache(maxsize=1)
+def field_rules() -> dict[str, FieldRule]:
+    """Read each field's rule from HouseDataInputSchema (the single statement)."""
+    rules = {}
+    for name, info in HouseDataInputSchema.model_fields.items():
+        absent = any(getattr(m, "func", None) is absent_as_none for m in info.metadata)
+        inner = next(a for a in typing.get_args(info.annotation) if a is not type(None))
+        if typing.get_origin(inner) is typing.Literal:
+            rules[name] = FieldRule(
+                name, "category", allowed=frozenset(typing.get_args(inner)), absent_na=absent
+            )
+            continue
+        base, *extras = typing.get_args(inner)
+        lo, hi, codes = -math.inf, math.inf, frozenset[int]()
+        for extra in extras:
+            for meta in getattr(extra, "metadata", []):
+                if isinstance(meta, annotated_types.Ge):
+                    lo = float(meta.ge)  # type: ignore[arg-type]
+                elif isinstance(meta, annotated_types.Le):
+                    hi = float(meta.le)  # type: ignore[arg-type]
+            if getattr(extra, "func", None) is known_dwelling_code:
+                codes = frozenset(DWELLING_TYPE_CODES)
+        kind = "integer" if base is int else "real"
+        rules[name] = FieldRule(name, kind, lo=lo, hi=hi, codes=codes)
+    return rules
+
+
+def _field_error(row: int, name: str, value: Any) -> tuple[Any, list[RowError]]:
+    """Validate one cell through the schema: its clean value, or its errors."""
+    try:
+        checked = HouseDataInputSchema.model_validate({name: value})
+    except ValidationError as error:
+        return None, row_errors(row, error)
+    return getattr(checked, name), []
+
+
+def _finish(
+    n_rows: int,
+    config: Config,
+    bad_rows: set[int],
+    errors: list[tuple[int, int, RowError]],
+    numeric: dict[str, np.ndarray],
+    categorical: dict[str, CatColumn],
+) -> ValidatedBatch:
+    """Add the required-field errors of otherwise valid rows, keep the valid rows."""
+    model_cfg = config.model_config
+    order = {name: i for i, name in enumerate(HouseDataInputSchema.model_fields)}
+    for rank, name in enumerate(model_cfg.required_features):
+        if name in numeric:
+            missing = np.flatnonzero(np.isnan(numeric[name]))
+        else:
+            missing = np.flatnonzero(categorical[name].codes < 0)
+        for row in missing.tolist():
+            if row not in bad_rows:
+                message = f"{name}: required, a price cannot be estimated without it"
+                errors.append((row, len(order) + rank, RowError(row, name, message)))
+    rejected = {row for row, _, _ in errors}
+    errors.sort(key=lambda item: (item[0], item[1]))
+    if not rejected:
+        return ValidatedBatch(n_rows, np.arange(n_rows), [], numeric, categorical)
+    keep = np.array([r for r in range(n_rows) if r not in rejected], dtype=np.int64)
+    return ValidatedBatch(
+        n_rows=n_rows,
+        valid_rows=keep,
+        errors=[e for _, _, e in errors],
+        numeric={k: v[keep] for k, v in numeric.items()},
+        categorical={k: c.take(keep) for k, c in categorical.items()},
+    )
+
+
+def _as_category_codes(name: str, values: Any, config: Config) -> CatColumn:
+    if name in config.model_config.numeric_codes_as_category:
+        if len(values) < COLUMNWISE_FROM_ROWS:
+            return CatColumn.from_values(
+                [None if v is None or v != v else str(int(v)) for v in values]
+            )
+        # Factorise the numbers first, then name the few distinct codes: 20 -> "20".
+        numbers = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        codes, uniques = pd.factorize(numbers, use_na_sentinel=True)
+        names = np.empty(len(uniques), dtype=object)
+        names[:] = [str(int(u)) for u in uniques]
+        return CatColumn(np.asarray(codes, dtype=np.int64), names)
+    return CatColumn.from_values(values)
+
+
+def validate_rows(table: TableInput, config: Config) -> ValidatedBatch:
+    """Validate record by record with pydantic.
+
+    Examples
+    --------
+    >>> from regression_model.config.core import get_config
+    >>> from regression_model.processing.inputs import as_table
+    >>> from regression_model.processing.batch import validate_rows
+    >>> rows = [{"GrLivArea": 1500, "OverallQual": 5, "Neighborhood": "NAmes", "YrSold": 2008},
+    ...         {"GrLivArea": -3, "OverallQual": 5, "Neighborhood": "NAmes", "YrSold": 2008}]
+    >>> batch = validate_rows(as_table(rows, get_config()), get_config())
+    >>> batch.valid_rows.tolist(), [(e.row, e.field) for e in batch.errors]
+    ([0], [(1, 'GrLivArea')])
+    """
+    features = config.model_config.features
+    rules = field_rules()
+    order = {name: i for i, name in enumerate(HouseDataInputSchema.model_fields)}
+    errors: list[tuple[int, int, RowError]] = []
+    clean: list[dict[str, Any]] = []
+    bad_rows: set[int] = set()
+    for position, record in enumerate(table.records(features)):
+        try:
+            checked = HouseDataInputSchema.model_validate(record)
+        except ValidationError as error:
+            bad_rows.add(position)
+            for item in row_errors(position, error):
+                errors.append((position, order.get(item.field or "", -1), item))
+            clean.append(dict.fromkeys(features))
+            continue
+        clean.append({name: getattr(checked, name) for name in features})
+    numeric: dict[str, np.ndarray] = {}
+    categorical: dict[str, CatColumn] = {}
+    for name in features:
+        values = [row[name] for row in clean]
+        if rules[name].kind == "category" or name in config.model_config.numeric_codes_as_category:
+            categorical[name] = _as_category_codes(name, values, config)
+        else:
+            numeric[name] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    return _finish(table.n_rows, config, bad_rows, errors, numeric, categorical)
+
+
+def validate_columns(table: TableInput, config: Config) -> ValidatedBatch:
+    """Validate column by column with numpy; pydantic judges every cell the fast
+    checks cannot clear, so verdicts and messages match :func:`validate_rows`."""
+    features = config.model_config.features
+    rules = field_rules()
+    order = {name: i for i, name in enumerate(HouseDataInputSchema.model_fields)}
+    n_rows = table.n_rows
+    errors: list[tuple[int, int, RowError]] = []
+    bad_rows: set[int] = set()
+    numeric: dict[str, np.ndarray] = {}
+    categorical: dict[str, CatColumn] = {}
+
+    def slow_cells(name: str, values: Any, rows: np.ndarray, clean: Any) -> None:
+        for row in rows.tolist():
+            value, found = _field_error(row, name, _cell(values, row))
+            if found:
+                bad_rows.add(row)
+                errors.extend((row, order[name], e) for e in found)
+            clean[row] = value
+
+    for name in features:
+        rule = rules[name]
+        values = table.column(name)
+        if rule.kind == "category":
+            coded = _category_column(rule, values, n_rows)
+            if coded is None:  # unhashable cells or mixed types: judge each cell
+                clean_values = np.full(n_rows, None, dtype=object)
+                slow_cells(name, values, np.arange(n_rows), clean_values)
+                column = CatColumn.from_values(clean_values)
+            else:
+                column, doubtful = coded
+                if len(doubtful):
+                    clean_values = column.values()
+                    slow_cells(name, values, doubtful, clean_values)
+                    column = CatColumn.from_values(clean_values)
+            categorical[name] = column
+            continue
+        numbers, doubtful = _numeric_column(rule, values, n_rows)
+        if len(doubtful):
+            clean_numbers = numbers.astype(object)
+            slow_cells(name, values, doubtful, clean_numbers)
+            numbers = np.array(
+                [np.nan if v is None else v for v in clean_numbers], dtype=np.float64
+            )
+        if name in config.model_config.numeric_codes_as_category:
+            categorical[name] = _as_category_codes(name, numbers, config)
+        else:
+            numeric[name] = numbers
+    return _finish(n_rows, config, bad_rows, errors, numeric, categorical)
+
+
+def validate_table(table: TableInput, config: Config) -> ValidatedBatch:
+    """Validate with whichever validator is faster for this many rows."""
+    if table.n_rows < COLUMNWISE_FROM_ROWS:
+        return validate_rows(table, config)
+    return validate_columns(table, config)
+
+
+def _cell(values: Any, row: int) -> Any:
+    value = values.iloc[row] if isinstance(values, pd.Series) else values[row]
+    if isinstance(value, np.generic):
+        value = value.item()
+    try:
+        if value is not None and pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def _numeric_column(rule: FieldRule, values: Any, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Float64 values and the rows the fast checks could not clear."""
+    if values is None:
+        return np.full(n_rows, np.nan), np.empty(0, dtype=np.int64)
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if series.dtype.kind in "iuf":
+        numbers = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        doubtful_mask = np.zeros(n_rows, dtype=bool)
+    else:
+        # Object, bool or string columns: only plain ints and floats go fast.
+        cells = series.to_numpy(dtype=object)
+        plain = np.fromiter(
+            (type(v) in (int, float) or v is None for v in cells), dtype=bool, count=n_rows
+        )
+        numbers = np.full(n_rows, np.nan)
+        if plain.any():
+            numbers[plain] = np.array(
+                [np.nan if v is None else v for v in cells[plain]], dtype=np.float64
+            )
+        doubtful_mask = ~plain
+        # A float NaN in an object column is missing, like None.
+    present = ~np.isnan(numbers) & ~doubtful_mask
+    ok = (numbers >= rule.lo) & (numbers <= rule.hi)
+    if rule.kind == "integer":
+        ok &= np.floor(numbers) == numbers
+    if rule.codes:
+        ok &= np.isin(numbers, list(rule.codes))
+    doubtful_mask |= present & ~ok
+    numbers = np.where(doubtful_mask, np.nan, numbers)
+    return numbers, np.flatnonzero(doubtful_mask)
+
+
+def _category_column(
+    rule: FieldRule, values: Any, n_rows: int
+) -> tuple[CatColumn, np.ndarray] | None:
+    """Codes over the allowed categories and the rows to judge one by one; None
+    when the column cannot be factorised (unhashable cells)."""
+    if values is None:
+        return CatColumn(np.full(n_rows, -1, dtype=np.int64), np.empty(0, dtype=object)), np.empty(
+            0, dtype=np.int64
+        )
+    try:
+        codes, uniques = pd.factorize(
+            values if isinstance(values, pd.Series) else pd.Series(values, dtype=object),
+            use_na_sentinel=True,
+        )
+    except TypeError:
+        return None
+    codes = np.asarray(codes, dtype=np.int64)
+    categories = np.asarray(uniques, dtype=object)
+    remap = np.arange(len(categories) + 1, dtype=np.int64)
+    remap[-1] = -1
+    doubtful_codes = []
+    for index, category in enumerate(categories):
+        if type(category) is str and category in rule.allowed:
+            continue
+        if rule.absent_na and category == "NA":
+            remap[index] = -1  # "the house has none"
+            continue
+        doubtful_codes.append(index)
+        remap[index] = -1
+    doubtful = (
+        np.flatnonzero(np.isin(codes, doubtful_codes))
+        if doubtful_codes
+        else np.empty(0, dtype=np.int64)
+    )
+    return CatColumn(remap[codes], categories), doubtful

@@ -1,0 +1,69 @@
+"""The column-wise validator gives the row-wise (pydantic) validator's verdicts
+and messages on the same rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+
+from regression_model.config.core import Config, get_config
+from regression_model.processing.batch import validate_columns, validate_rows
+from regression_model.processing.inputs import FrameInput, RecordsInput
+from tests.strategies import records
+
+FEATURES = get_config().model_config.features
+REQUIRED = get_config().model_config.required_features
+RENAMES = get_config().model_config.variables_to_rename
+
+
+def _same(left: Any, right: Any, config: Config) -> None:
+    assert [(e.row, e.field, e.message) for e in left.errors] == [
+        (e.row, e.field, e.message) for e in right.errors
+    ]
+    assert left.valid_rows.tolist() == right.valid_rows.tolist()
+    pd.testing.assert_frame_equal(left.frame(config), right.frame(config))
+
+
+def test_both_ways_agree_on_test_csv(config: Config, test_frame: pd.DataFrame) -> None:
+    """On all of test.csv, both validators keep every row and build the same frame."""
+    table = FrameInput(test_frame)
+    _same(validate_rows(table, config), validate_columns(table, config), config)
+
+
+def test_both_ways_agree_on_bad_cells(config: Config, test_frame: pd.DataFrame) -> None:
+    """Bad values in typed and object columns get the same errors both ways."""
+    frame = test_frame.head(40).copy()
+    frame["GrLivArea"] = frame["GrLivArea"].astype(object)
+    frame.loc[3, "GrLivArea"] = True
+    frame.loc[4, "GrLivArea"] = "1500"
+    frame.loc[5, "OverallQual"] = 11
+    frame.loc[6, "Neighborhood"] = "Nowhere"
+    frame.loc[7, "BsmtQual"] = "NA"
+    frame.loc[8, "YrSold"] = np.nan
+    frame.loc[9, "MSSubClass"] = 25
+    table = FrameInput(frame)
+    rows, columns = validate_rows(table, config), validate_columns(table, config)
+    _same(rows, columns, config)
+    assert {e.row for e in rows.errors} == {3, 4, 5, 6, 8, 9}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=records(FEATURES, REQUIRED))
+def test_both_ways_agree_on_generated_records(rows: list[dict[str, Any]]) -> None:
+    """Generated records (valid, missing, junk, out-of-range values), given as records
+    and as a DataFrame: row-wise and column-wise verdicts and messages are identical."""
+    config = get_config()
+    _same(
+        validate_rows(RecordsInput(rows, RENAMES), config),
+        validate_columns(RecordsInput(rows, RENAMES), config),
+        config,
+    )
+    frame = pd.DataFrame(rows, index=range(len(rows)))
+    _same(
+        validate_rows(FrameInput(frame), config),
+        validate_columns(FrameInput(frame), config),
+        config,
+    )

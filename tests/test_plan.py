@@ -1,0 +1,95 @@
+"""The numpy scoring plan equals Pipeline.predict, and falls back for unknown steps."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from sklearn.preprocessing import MinMaxScaler
+
+from regression_model.config.core import Config, get_config
+from regression_model.pipeline import build_pipeline
+from regression_model.predict import load_model, plan_file_name
+from regression_model.processing.batch import validate_table
+from regression_model.processing.data_manager import load_training_data
+from regression_model.processing.inputs import FrameInput, RecordsInput
+from regression_model.processing.plan import ScoringPlan
+from regression_model.processing.plan_compiler import compile_spec
+from regression_model.train_pipeline import training_frame
+from tests.strategies import records
+
+RTOL = 1e-9
+
+
+def _both(plan: ScoringPlan, table: Any, config: Config) -> tuple[np.ndarray, np.ndarray]:
+    batch = validate_table(table, config)
+    if len(batch.valid_rows) == 0:  # scikit-learn refuses an empty frame
+        return plan.predict(batch), np.empty(0)
+    return plan.predict(batch), load_model().pipeline.predict(batch.frame(config))
+
+
+@pytest.mark.parametrize("file_name", ["train.csv", "test.csv"])
+def test_plan_equals_pipeline_on_every_shipped_row(
+    config: Config, file_name: str, train_frame: pd.DataFrame, test_frame: pd.DataFrame
+) -> None:
+    """Every row of train.csv and test.csv: plan and pipeline agree to 1e-9 relative."""
+    frame = train_frame if file_name == "train.csv" else test_frame
+    fast, slow = _both(load_model().plan, FrameInput(frame), config)
+    assert len(fast) == len(frame)
+    np.testing.assert_allclose(fast, slow, rtol=RTOL)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=records(
+        get_config().model_config.features,
+        get_config().model_config.required_features,
+        valid_only=True,
+        max_rows=50,
+    )
+)
+def test_plan_equals_pipeline_on_generated_rows(rows: list[dict[str, Any]]) -> None:
+    """Random valid records (any subset of fields, missing values anywhere but the
+    required fields): plan and pipeline agree to 1e-9 relative."""
+    config = get_config()
+    fast, slow = _both(load_model().plan, RecordsInput(rows, {}), config)
+    assert len(fast) == len(rows)
+    np.testing.assert_allclose(fast, slow, rtol=RTOL)
+
+
+def test_shipped_plan_file_is_the_compiled_spec() -> None:
+    """The plan file beside the artifact is what compile_spec derives from the pipeline."""
+    model = load_model()
+    shipped = json.loads((model.path.parent / plan_file_name(model.path)).read_text())
+    assert shipped == json.loads(json.dumps(compile_spec(model.pipeline)))
+    assert shipped["fallback_steps"] == [] and shipped["head"] is not None
+
+
+def test_unknown_step_falls_back_to_the_pipeline(config: Config, test_frame: pd.DataFrame) -> None:
+    """With a step the compiler does not know (MinMaxScaler), the plan compiles the
+    steps before it and runs the rest through Pipeline.predict, with equal results."""
+    pipeline = build_pipeline(config)
+    index = [name for name, _ in pipeline.steps].index("scaler")
+    pipeline.steps[index] = ("scaler", MinMaxScaler().set_output(transform="pandas"))
+    X, y, _ = training_frame(load_training_data(config), config)
+    pipeline.fit(X, y)
+    spec = compile_spec(pipeline)
+    assert spec["fallback_steps"] == ["one_hot_encoder", "scaler", "regressor"]
+    plan = ScoringPlan.from_spec(spec)
+    plan.tail = pipeline[len(pipeline.steps) - 3 :]
+    batch = validate_table(FrameInput(test_frame), config)
+    np.testing.assert_allclose(
+        plan.predict(batch), pipeline.predict(batch.frame(config)), rtol=RTOL
+    )
+
+
+def test_spec_with_unknown_operation_is_refused() -> None:
+    """A spec naming an operation this version does not know is an error, not a guess."""
+    spec = json.loads(json.dumps(compile_spec(load_model().pipeline)))
+    spec["operations"][0]["op"] = "teleport"
+    with pytest.raises(ValueError, match="teleport"):
+        ScoringPlan.from_spec(spec)
