@@ -36,6 +36,11 @@ class ArtifactIntegrityError(RegressionModelError):
     """A model artifact does not match its manifest and was not loaded."""
 
 
+class ModelCompatibilityError(RegressionModelError):
+    """The model was trained under another minor version of scikit-learn or
+    feature-engine than the one installed; it is not loaded."""
+
+
 class PredictionStoreError(RegressionModelError):
     """The prediction store could not be written or read; no prediction is
     returned, so nothing goes unrecorded."""

@@ -25,6 +25,7 @@ from regression_model.errors import ArtifactIntegrityError, ModelNotTrainedError
 from regression_model.processing.batch import ValidatedBatch, validate_table
 from regression_model.processing.data_manager import (
     artifact_name,
+    check_library_versions,
     file_sha256,
     load_verified_pipeline,
     read_manifest,
@@ -79,7 +80,10 @@ def load_model() -> LoadedModel:
     ModelNotTrainedError
         When no artifact exists for the installed version.
     ArtifactIntegrityError
-        When the artifact does not match its manifest.
+        When the artifact or its plan does not match the manifest.
+    ModelCompatibilityError
+        When it was trained under another minor release of scikit-learn or
+        feature-engine.
 
     Examples
     --------
@@ -95,6 +99,7 @@ def load_model() -> LoadedModel:
             "(or `python -m regression_model.train_pipeline`)"
         )
     manifest = read_manifest(path)
+    check_library_versions(manifest)
     if file_sha256(path) != manifest.get("artifact_sha256"):
         raise ArtifactIntegrityError(
             f"{path.name} does not match the sha256 in its manifest: it was modified or "
@@ -127,6 +132,7 @@ class ScoredBatch:
     table: TableInput
     predictions: list[float | None]
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
 
     def errors_by_row(self) -> dict[int, list[RowError]]:
         grouped: dict[int, list[RowError]] = {}
@@ -139,20 +145,39 @@ def score_table(table: TableInput, model: LoadedModel, config: Config) -> Scored
     """Validate and score a table; one slot per row, in order. Not recorded."""
     batch = validate_table(table, config)
     prices = model.plan.predict(batch)
-    return _assemble(table, batch, prices)
+    scored = _assemble(table, batch, prices, config)
+    scored.warnings = [
+        RowError(
+            row, field, f"{field}: {value!r} was never seen in training; priced as a rare category"
+        )
+        for row, field, value in model.plan.unseen_categories(batch)
+        if scored.predictions[row] is not None
+    ]
+    return scored
 
 
-def _assemble(table: TableInput, batch: ValidatedBatch, prices: np.ndarray) -> ScoredBatch:
+def _assemble(
+    table: TableInput, batch: ValidatedBatch, prices: np.ndarray, config: Config
+) -> ScoredBatch:
     predictions: list[float | None] = [None] * table.n_rows
     errors = list(batch.errors)
-    usable = np.isfinite(prices) & (prices > 0)
+    bounds = config.model_config.plausible_price
+    usable = np.isfinite(prices) & (prices >= bounds.min) & (prices <= bounds.max)
     for position, price, ok in zip(
         batch.valid_rows.tolist(), prices.tolist(), usable.tolist(), strict=True
     ):
         if ok:
             predictions[position] = price
-        else:  # never hand out NaN or a non-positive price
-            errors.append(RowError(position, None, f"the model produced no usable price ({price})"))
+        else:  # never hand out NaN or an absurd price
+            errors.append(
+                RowError(
+                    position,
+                    None,
+                    f"the model's price {price:,.0f} is outside the plausible range "
+                    f"{bounds.min:,.0f} to {bounds.max:,.0f} dollars: the inputs are far from "
+                    "the houses it learned from (Ames sales 2006-2010)",
+                )
+            )
     if len(errors) != len(batch.errors):
         errors.sort(key=lambda e: e.row)
     return ScoredBatch(table=table, predictions=predictions, errors=errors)
@@ -184,7 +209,9 @@ def make_prediction(*, input_data: Any) -> dict[str, Any]:
         ``{"row": int, "field": str or null, "message": str}``;
         ``prediction_ids``: one UUID per input row, aligned with
         ``predictions``, under which the row is recorded in the prediction
-        store (see ``regression_model.audit``).
+        store (see ``regression_model.audit``); ``warnings``: ``None``, or a
+        JSON string of ``{"row", "field", "message"}`` for rows priced with
+        a category never seen in training.
 
     Raises
     ------
@@ -218,11 +245,13 @@ def make_prediction(*, input_data: Any) -> dict[str, Any]:
         _record(store, scored, model, call_id, prediction_ids)
     _log_call(scored, model, call_id, prediction_ids, time.perf_counter() - started)
     errors = [e.as_dict() for e in scored.errors]
+    warnings = [w.as_dict() for w in scored.warnings]
     return {
         "predictions": scored.predictions,
         "version": model.version,
         "errors": json.dumps(errors) if errors else None,
         "prediction_ids": prediction_ids,
+        "warnings": json.dumps(warnings) if warnings else None,
     }
 
 
@@ -246,7 +275,15 @@ def _record(
         inputs_json=scored.table.json_rows(),
         predictions=scored.predictions,
         errors={row: [e.as_dict() for e in errs] for row, errs in by_row.items()},
+        warnings=_group(scored.warnings),
     )
+
+
+def _group(items: list[RowError]) -> dict[int, list[dict[str, Any]]]:
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for item in items:
+        grouped.setdefault(item.row, []).append(item.as_dict())
+    return grouped
 
 
 def _log_call(
@@ -271,6 +308,13 @@ def _log_call(
             "duration_ms": round(seconds * 1000, 3),
         },
     )
+    if scored.warnings:
+        logger.warning(
+            "%d rows priced with categories never seen in training: %s",
+            len({w.row for w in scored.warnings}),
+            "; ".join(f"row {w.row}: {w.message}" for w in scored.warnings[:5]),
+            extra={"call_id": call_id, "warnings": [w.as_dict() for w in scored.warnings]},
+        )
     if not logger.isEnabledFor(logging.DEBUG):
         return
     inputs = [json.loads(row) for row in scored.table.json_rows()]

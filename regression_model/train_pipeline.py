@@ -13,6 +13,7 @@ import logging
 import platform
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -109,7 +110,29 @@ def evaluate(pipeline: Pipeline, X: pd.DataFrame, y: pd.Series, config: Config) 
     }
 
 
-def run_training(config: Config | None = None) -> dict[str, Any]:
+def check_ordinal_mappings(X: pd.DataFrame, config: Config) -> None:
+    """Every category training holds in a mapped column must have a number.
+
+    Raises
+    ------
+    ConfigError
+        Naming the mapping's key and line, and the categories it lacks.
+    """
+    cfg = config.model_config
+    absent = set(cfg.categorical_vars_absent_when_missing)
+    for group_name, group in cfg.ordinal_mappings.items():
+        for column in group.variables:
+            values = X[column].fillna("Missing") if column in absent else X[column].dropna()
+            lacking = sorted({str(v) for v in values} - set(group.mapping))
+            if lacking:
+                raise config.error(
+                    f"ordinal_mappings.{group_name}.mapping",
+                    f"lacks {lacking}, which training column {column!r} holds; add a number "
+                    "for each",
+                )
+
+
+def run_training(config: Config | None = None, data_path: Path | None = None) -> dict[str, Any]:
     """Fit the pipeline on the training data and persist it with its manifest.
 
     Returns
@@ -121,6 +144,10 @@ def run_training(config: Config | None = None) -> dict[str, Any]:
     ------
     DataError
         When the training data is missing, altered, or breaks the contract.
+    ConfigError
+        When an ordinal mapping lacks a category the training data holds.
+
+    Nothing is written unless every check and the fit succeed.
 
     Examples
     --------
@@ -131,8 +158,9 @@ def run_training(config: Config | None = None) -> dict[str, Any]:
     """
     cfg = config or get_config()
     started = time.perf_counter()
-    raw = load_training_data(cfg)
+    raw = load_training_data(cfg, data_path)
     X, y, outliers = training_frame(raw, cfg)
+    check_ordinal_mappings(X, cfg)
     logger.info(
         "training on %d rows; dropped %d outliers (rows %s)", len(y), len(outliers), outliers
     )
@@ -164,6 +192,10 @@ def run_training(config: Config | None = None) -> dict[str, Any]:
         "metrics": metrics,
     }
     spec = compile_spec(pipeline)
+    # Categories training saw, so scoring can warn about the ones it never did.
+    spec["seen_categories"] = {
+        name: sorted({str(v) for v in X[name].dropna()}) for name in cfg.model_config.nominal_vars
+    }
     check_plan_parity(pipeline, spec, raw)
     plan_name = f"{cfg.app_config.pipeline_save_file}{regression_model.__version__}.plan.json"
     manifest["scoring_plan"] = {"file": plan_name, "fallback_steps": spec["fallback_steps"]}

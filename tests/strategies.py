@@ -12,7 +12,10 @@ from regression_model.processing.batch import FieldRule, field_rules
 JUNK = st.one_of(
     st.booleans(),
     st.text(max_size=12),
+    st.text(min_size=100, max_size=300),  # long unicode
     st.just(""),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**40), max_value=10**40),
     st.lists(st.integers(), max_size=2),
     st.dictionaries(st.text(max_size=3), st.integers(), max_size=1),
     st.sampled_from([math.inf, -math.inf, 10**30, -(10**30), "NA", "1500"]),

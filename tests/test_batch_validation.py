@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from regression_model.config.core import Config, get_config
 from regression_model.processing.batch import validate_columns, validate_rows
@@ -50,7 +50,6 @@ def test_both_ways_agree_on_bad_cells(config: Config, test_frame: pd.DataFrame) 
     assert {e.row for e in rows.errors} == {3, 4, 5, 6, 8, 9}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=records(FEATURES, REQUIRED))
 def test_both_ways_agree_on_generated_records(rows: list[dict[str, Any]]) -> None:
     """Generated records (valid, missing, junk, out-of-range values), given as records

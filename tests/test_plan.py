@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from sklearn.preprocessing import MinMaxScaler
 
 from regression_model.config.core import Config, get_config
@@ -43,7 +43,6 @@ def test_plan_equals_pipeline_on_every_shipped_row(
     np.testing.assert_allclose(fast, slow, rtol=RTOL)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=records(
         get_config().model_config.features,
@@ -61,12 +60,17 @@ def test_plan_equals_pipeline_on_generated_rows(rows: list[dict[str, Any]]) -> N
     np.testing.assert_allclose(fast, slow, rtol=RTOL)
 
 
-def test_shipped_plan_file_is_the_compiled_spec() -> None:
-    """The plan file beside the artifact is what compile_spec derives from the pipeline."""
+def test_shipped_plan_file_is_the_compiled_spec(config: Config) -> None:
+    """The plan file beside the artifact is what compile_spec derives from the pipeline,
+    plus the categories each unordered column held in training."""
     model = load_model()
     shipped = json.loads((model.path.parent / plan_file_name(model.path)).read_text())
+    seen = shipped.pop("seen_categories")
     assert shipped == json.loads(json.dumps(compile_spec(model.pipeline)))
     assert shipped["fallback_steps"] == [] and shipped["head"] is not None
+    X, _, _ = training_frame(load_training_data(config), config)
+    assert seen["Neighborhood"] == sorted(set(X["Neighborhood"]))
+    assert "150" not in seen["MSSubClass"] and "20" in seen["MSSubClass"]
 
 
 def test_unknown_step_falls_back_to_the_pipeline(config: Config, test_frame: pd.DataFrame) -> None:

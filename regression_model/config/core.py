@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -75,6 +75,7 @@ CONFIG_SCHEMA = Map(
         "nominal_vars": _NAMES,
         "rare_label_tolerance": Float(),
         "training_outliers": Map({"variable": Str(), "above": Float(), "target_below": Float()}),
+        "plausible_price": Map({"min": Float(), "max": Float()}),
         "test_size": Float(),
         "random_state": Int(),
         "cv_folds": Int(),
@@ -131,6 +132,17 @@ class TrainingOutliers(_Strict):
     target_below: float
 
 
+class PriceRange(_Strict):
+    min: float = Field(gt=0)
+    max: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PriceRange:
+        if self.min >= self.max:
+            raise ValueError("plausible_price: min must be below max")
+        return self
+
+
 class EstimatorConfig(_Strict):
     name: Literal["Lasso", "Ridge", "ElasticNet"]
     params: dict[str, int | float | bool | str]
@@ -157,6 +169,7 @@ class ModelConfig(_Strict):
     nominal_vars: list[str]
     rare_label_tolerance: float = Field(ge=0.0, lt=1.0)
     training_outliers: TrainingOutliers
+    plausible_price: PriceRange
     test_size: float = Field(gt=0.0, lt=1.0)
     random_state: int
     cv_folds: int = Field(ge=2)
@@ -292,6 +305,29 @@ class Config:
     app_config: AppConfig
     model_config: ModelConfig
     store_config: StoreConfig
+    # Where the settings came from, to point errors found later (in training)
+    # at a line; not part of the fingerprint.
+    source_text: str = field(default="", repr=False, compare=False)
+    source_name: str = field(default="config.yml", repr=False, compare=False)
+
+    def error(self, key: str, message: str) -> ConfigError:
+        """A ConfigError about ``key`` (a dotted path), naming its line.
+
+        Examples
+        --------
+        >>> from regression_model.config.core import get_config
+        >>> str(get_config().error("cv_folds", "too few"))  # doctest: +ELLIPSIS
+        "config.yml, line ...: key 'cv_folds': too few"
+        """
+        line = None
+        if self.source_text:
+            try:
+                document = load_yaml(self.source_text, CONFIG_SCHEMA)
+                line = _line_of(document, _location_from_message(key + ":"))
+            except YAMLError:
+                line = None
+        where = f"{self.source_name}, line {line}" if line else self.source_name
+        return ConfigError(f"{where}: key {key!r}: {message}")
 
     def fingerprint(self) -> str:
         """sha256 of the settings that make the model (not where predictions are
@@ -358,6 +394,8 @@ def parse_config(text: str, *, source: str = "config.yml") -> Config:
             app_config=AppConfig.model_validate(app_data),
             model_config=ModelConfig.model_validate(model_data),
             store_config=_validate_store(data["prediction_store"]),
+            source_text=text,
+            source_name=source,
         )
     except ValidationError as error:
         problems = []

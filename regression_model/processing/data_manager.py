@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
+import logging
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,10 +16,21 @@ import pandas as pd
 
 import regression_model
 from regression_model.config.core import DATASET_DIR, TRAINED_MODEL_DIR, Config, get_config
-from regression_model.errors import ArtifactIntegrityError, DataError, ModelNotTrainedError
+from regression_model.errors import (
+    ArtifactIntegrityError,
+    DataError,
+    ModelCompatibilityError,
+    ModelNotTrainedError,
+)
 
 if TYPE_CHECKING:  # scikit-learn loads only when a pipeline is unpickled or saved
     from sklearn.pipeline import Pipeline
+
+logger = logging.getLogger("regression_model.data_manager")
+
+# A pickle of their objects is only trusted under the same minor release.
+PINNED_LIBRARIES = ("scikit-learn", "feature-engine")
+NOTED_LIBRARIES = ("numpy", "pandas", "scipy")
 
 # Only "NA" marks a missing value in the data files. pandas' default list would
 # also turn MasVnrType's literal "None" (no veneer) into NaN.
@@ -216,16 +230,20 @@ def read_manifest(artifact: Path) -> dict[str, Any]:
     return manifest
 
 
-def load_pipeline(*, file_name: str) -> Pipeline:
+def load_pipeline(*, file_name: str, allow_any_path: bool = False) -> Pipeline:
     """Load a persisted pipeline from the package's model folder.
 
-    The file's sha256 is checked against its manifest before it is
-    unpickled (unpickling runs code).
+    The file's sha256 is checked against its manifest, and the libraries it
+    was pickled with against those installed, before it is unpickled
+    (unpickling runs code).
 
     Parameters
     ----------
     file_name : str
-        The artifact's file name, e.g. ``regression_model_output_v1.0.0.pkl``.
+        The artifact's file name, e.g. ``regression_model_output_v1.2.0.pkl``.
+    allow_any_path : bool
+        Opt in to loading from a path outside the package's model folder; the
+        file is still checked against the manifest beside it.
 
     Returns
     -------
@@ -236,14 +254,64 @@ def load_pipeline(*, file_name: str) -> Pipeline:
     ModelNotTrainedError
         When the file does not exist.
     ArtifactIntegrityError
-        When the file does not match its manifest.
+        When the file does not match its manifest, or names a folder without
+        ``allow_any_path=True``.
+    ModelCompatibilityError
+        When scikit-learn or feature-engine differ from the manifest's by
+        minor version.
     """
-    path = TRAINED_MODEL_DIR / file_name
-    return load_verified_pipeline(path)
+    if Path(file_name).name != file_name:
+        if not allow_any_path:
+            raise ArtifactIntegrityError(
+                f"{file_name!r} is outside the package's model folder; a pickle runs code "
+                "when loaded, so pass allow_any_path=True to load it on purpose"
+            )
+        return load_verified_pipeline(Path(file_name))
+    return load_verified_pipeline(TRAINED_MODEL_DIR / file_name)
+
+
+def _minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def check_library_versions(manifest: dict[str, Any]) -> None:
+    """Refuse a model pickled under another minor release of scikit-learn or
+    feature-engine; log patch-level and numpy/pandas/scipy differences.
+
+    Raises
+    ------
+    ModelCompatibilityError
+        With the fix: retrain, or install the recorded release.
+    """
+    recorded = manifest.get("libraries", {})
+    for name in PINNED_LIBRARIES:
+        wanted = recorded.get(name)
+        installed = importlib.metadata.version(name)
+        if wanted is None:
+            raise ModelCompatibilityError(
+                f"the model's manifest records no {name} version; retrain with `tox -e train`"
+            )
+        if _minor(wanted) != _minor(installed):
+            raise ModelCompatibilityError(
+                f"the model was trained with {name} {wanted} but {installed} is installed; "
+                f"retrain with `tox -e train`, or install {name}=={_minor(wanted)}.*"
+            )
+        if wanted != installed:
+            logger.info(
+                "model trained with %s %s, running %s (patch level: allowed)",
+                name,
+                wanted,
+                installed,
+            )
+    for name in NOTED_LIBRARIES:
+        wanted = recorded.get(name)
+        installed = importlib.metadata.version(name)
+        if wanted is not None and wanted != installed:
+            logger.info("model trained with %s %s, running %s", name, wanted, installed)
 
 
 def load_verified_pipeline(path: Path) -> Pipeline:
-    """Check ``path`` against its manifest, then unpickle it."""
+    """Check ``path`` against its manifest and the installed libraries, then unpickle it."""
     if not path.is_file():
         raise ModelNotTrainedError(
             f"no trained model at {path}; train one with `tox -e train` "
@@ -258,9 +326,19 @@ def load_verified_pipeline(path: Path) -> Pipeline:
             "was modified or truncated and was not loaded. Retrain with `tox -e train` or "
             "reinstall the package."
         )
+    check_library_versions(manifest)
     import joblib
+    from sklearn.exceptions import InconsistentVersionWarning
 
-    pipeline: Pipeline = joblib.load(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InconsistentVersionWarning)
+        pipeline: Pipeline = joblib.load(path)
+    for warning in caught:
+        if issubclass(warning.category, InconsistentVersionWarning):
+            raise ModelCompatibilityError(
+                f"{path.name}: {warning.message}; retrain with `tox -e train`"
+            )
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return pipeline
 
 

@@ -201,6 +201,7 @@ class ScoringPlan:
     operations: list[Operation]
     head: LinearHead | None
     fallback_steps: list[str]
+    seen_categories: dict[str, frozenset[str]] = field(default_factory=dict)
     tail: Any = None  # the Pipeline of fallback steps, attached by the loader
 
     @classmethod
@@ -230,7 +231,30 @@ class ScoringPlan:
                     for k, t in head_spec["tables"].items()
                 },
             )
-        return cls(operations=operations, head=head, fallback_steps=list(spec["fallback_steps"]))
+        seen = {k: frozenset(v) for k, v in spec.get("seen_categories", {}).items()}
+        return cls(
+            operations=operations,
+            head=head,
+            fallback_steps=list(spec["fallback_steps"]),
+            seen_categories=seen,
+        )
+
+    def unseen_categories(self, batch: ValidatedBatch) -> list[tuple[int, str, str]]:
+        """(row, column, value) for each valid row holding a category that no
+        training row had: the rare-label step prices it as "Rare"."""
+        found = []
+        for column, seen in self.seen_categories.items():
+            cat = batch.categorical.get(column)
+            if cat is None:
+                continue
+            new = [i for i, c in enumerate(cat.categories) if c not in seen]
+            if not new:
+                continue
+            for index in np.flatnonzero(np.isin(cat.codes, new)).tolist():
+                row = int(batch.valid_rows[index])
+                found.append((row, column, str(cat.categories[cat.codes[index]])))
+        found.sort()
+        return found
 
     def predict(self, batch: ValidatedBatch) -> np.ndarray:
         """Prices for the batch's valid rows, in their order."""

@@ -38,40 +38,52 @@ from regression_model.errors import PredictionStoreError
 
 logger = logging.getLogger("regression_model.audit")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
+
+def _tables(metadata: MetaData, *, with_warnings: bool) -> tuple[Table, Table]:
+    info = Table(
+        "store_info",
+        metadata,
+        Column("key", String(64), primary_key=True),
+        Column("value", String(256), nullable=False),
+    )
+    columns: list[Column[Any]] = [
+        Column("prediction_id", String(36), primary_key=True),
+        Column("call_id", String(36), nullable=False, index=True),
+        Column("row_number", Integer, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+        Column("model_version", String(64), nullable=False, index=True),
+        Column("artifact_sha256", String(64), nullable=False),
+        Column("config_fingerprint", String(64), nullable=False),
+        Column("inputs", Text, nullable=False),
+        Column("prediction", Float(precision=53), nullable=True),
+        Column("errors", Text, nullable=True),
+    ]
+    if with_warnings:
+        columns.append(Column("warnings", Text, nullable=True))
+    return info, Table("predictions", metadata, *columns)
+
+
+# The schema this version reads and writes.
 metadata = MetaData()
-
-store_info = Table(
-    "store_info",
-    metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", String(256), nullable=False),
-)
-
-prediction_records = Table(
-    "predictions",
-    metadata,
-    Column("prediction_id", String(36), primary_key=True),
-    Column("call_id", String(36), nullable=False, index=True),
-    Column("row_number", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
-    Column("model_version", String(64), nullable=False, index=True),
-    Column("artifact_sha256", String(64), nullable=False),
-    Column("config_fingerprint", String(64), nullable=False),
-    Column("inputs", Text, nullable=False),
-    Column("prediction", Float(precision=53), nullable=True),
-    Column("errors", Text, nullable=True),
-)
+store_info, prediction_records = _tables(metadata, with_warnings=True)
 
 
 def _migrate_to_1(connection: Connection) -> None:
-    """Version 1: the store_info and predictions tables."""
-    metadata.create_all(connection, checkfirst=True)
+    """Version 1: the store_info and predictions tables, as first released."""
+    first = MetaData()
+    _tables(first, with_warnings=False)
+    first.create_all(connection, checkfirst=True)
+
+
+def _migrate_to_2(connection: Connection) -> None:
+    """Version 2: a warnings column (categories never seen in training)."""
+    connection.exec_driver_sql("ALTER TABLE predictions ADD COLUMN warnings TEXT")
 
 
 # The one place the schema changes: version N is reached by running step N.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_to_1}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_to_1, 2: _migrate_to_2}
 
 
 class PredictionStore:
@@ -229,6 +241,7 @@ class PredictionStore:
         inputs_json: Sequence[str],
         predictions: Sequence[float | None],
         errors: Mapping[int, list[dict[str, Any]]],
+        warnings: Mapping[int, list[dict[str, Any]]] | None = None,
     ) -> None:
         """Write one call's records (row i: ``prediction_ids[i]``, ``inputs_json[i]``,
         ``predictions[i]``, ``errors.get(i)``) in one transaction, or raise
@@ -236,6 +249,7 @@ class PredictionStore:
         if not prediction_ids:
             return
         error_json = {row: json.dumps(errs) for row, errs in errors.items() if errs}
+        warning_json = {row: json.dumps(w) for row, w in (warnings or {}).items() if w}
         with self._transaction("record the predictions") as connection:
             if connection.dialect.name == "sqlite":
                 # Straight to the driver's executemany: the ORM-free fast path for
@@ -245,7 +259,7 @@ class PredictionStore:
                 connection.exec_driver_sql(
                     f"INSERT INTO {prediction_records.name} (prediction_id, call_id, row_number, "
                     "created_at, model_version, artifact_sha256, config_fingerprint, inputs, "
-                    "prediction, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "prediction, errors, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
                             pid,
@@ -258,6 +272,7 @@ class PredictionStore:
                             text,
                             price,
                             error_json.get(row),
+                            warning_json.get(row),
                         )
                         for row, (pid, text, price) in enumerate(
                             zip(prediction_ids, inputs_json, predictions, strict=True)
@@ -279,6 +294,7 @@ class PredictionStore:
                         "inputs": text,
                         "prediction": price,
                         "errors": error_json.get(row),
+                        "warnings": warning_json.get(row),
                     }
                     for row, (pid, text, price) in enumerate(
                         zip(prediction_ids, inputs_json, predictions, strict=True)
@@ -353,4 +369,5 @@ def _as_dict(row: Any) -> dict[str, Any]:
     record["created_at"] = _utc(record["created_at"])
     record["inputs"] = json.loads(record["inputs"])
     record["errors"] = json.loads(record["errors"]) if record["errors"] else None
+    record["warnings"] = json.loads(record["warnings"]) if record.get("warnings") else None
     return record
