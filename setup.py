@@ -37,9 +37,11 @@ setup(
     },
     include_package_data=True,
     install_requires=requirements("requirements.txt"),
+    entry_points={"console_scripts": ["regression-model = regression_model.cli:main"]},
     extras_require={
         "postgres": requirements("postgres_requirements.txt"),
         "parquet": requirements("parquet_requirements.txt"),
+        "dask": requirements("dask_requirements.txt"),
     },
     classifiers=[
         "Programming Language :: Python :: 3",

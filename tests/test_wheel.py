@@ -77,3 +77,11 @@ def test_wheel_installs_and_scores_test_csv(tmp_path: Path) -> None:
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result == {**result, "version": version, "errors": None, "n": 1459, "none": 0}
     assert result["max_rel_diff"] < 1e-9
+    info = subprocess.run(
+        [str(env_dir / "bin" / "regression-model"), "info", "--json"],
+        cwd=outside,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert json.loads(info.stdout)["version"] == version

@@ -1,0 +1,224 @@
+"""The ``regression-model`` command line: train, predict, info, reproduce, records.
+
+Exit codes: 0 success; 1 some rows rejected (``predict``) or a replay that
+does not match (``reproduce``); 2 usage or input errors, and any package error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import regression_model
+from regression_model.errors import RegressionModelError
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="regression-model",
+        description="Train, version and serve Ames house-price predictions.",
+    )
+    parser.add_argument("--version", action="version", version=regression_model.__version__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser("train", help="fit the model (same as tox -e train)")
+    train.add_argument(
+        "--if-stale", action="store_true", help="only when no current artifact exists"
+    )
+
+    predict = commands.add_parser(
+        "predict",
+        help="score a file or stdin, one output row per input row",
+        description=(
+            "Score CSV, Parquet or JSON lines. With '-' for --input or --output the "
+            "format is JSON lines unless --input-format/--output-format says otherwise. "
+            "Exit 0 when every row was scored, 1 when some were rejected (their errors go "
+            "to --errors, else to stderr), 2 for usage errors."
+        ),
+    )
+    predict.add_argument("--input", required=True, help="input file, or - for stdin")
+    predict.add_argument("--output", required=True, help="output file, or - for stdout")
+    predict.add_argument("--errors", help="write rejected rows' errors here (JSON lines)")
+    predict.add_argument("--chunk-size", type=int, default=50_000, help="rows per chunk")
+    predict.add_argument("--input-format", choices=("csv", "parquet", "jsonl"))
+    predict.add_argument("--output-format", choices=("csv", "parquet", "jsonl"))
+    predict.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    info = commands.add_parser("info", help="what model this is, and where predictions go")
+    info.add_argument("--json", action="store_true", help="print JSON")
+
+    reproduce = commands.add_parser("reproduce", help="re-score a stored prediction")
+    reproduce.add_argument("prediction_id")
+
+    records = commands.add_parser("records", help="stored predictions, as JSON lines")
+    records.add_argument("--version", dest="model_version", help="only this model version")
+    records.add_argument("--since", type=_moment, help="ISO time, e.g. 2026-11-26T08:00")
+    records.add_argument("--until", type=_moment, help="ISO time (exclusive)")
+    records.add_argument("--limit", type=int)
+    return parser
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date or time") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from regression_model import train_pipeline
+
+    argv = ["--if-stale"] if args.if_stale else []
+    return train_pipeline.main(argv)
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from regression_model.streaming import predict_file
+
+    if args.chunk_size < 1:
+        print("regression-model predict: --chunk-size must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    source: Any = sys.stdin if args.input == "-" else args.input
+    target: Any = sys.stdout if args.output == "-" else args.output
+    input_format = args.input_format or ("jsonl" if args.input == "-" else None)
+    output_format = args.output_format or ("jsonl" if args.output == "-" else None)
+    errors: Any = args.errors if args.errors else sys.stderr
+    summary = predict_file(
+        source,
+        target,
+        chunk_size=args.chunk_size,
+        input_format=input_format,
+        output_format=output_format,
+        errors=errors,
+        progress=False if args.no_progress else None,
+    )
+    print(
+        f"scored {summary.scored} of {summary.rows} rows with model {summary.version} "
+        f"in {summary.seconds:.2f} s; rejected {summary.rejected}",
+        file=sys.stderr,
+    )
+    return EXIT_REJECTED if summary.rejected else EXIT_OK
+
+
+def _info(args: argparse.Namespace) -> int:
+    import importlib.metadata
+
+    from regression_model import audit
+    from regression_model.predict import load_model
+
+    model = load_model()
+    manifest = model.manifest
+    url = audit.resolve_url()
+    if url != audit.DISABLED:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(url).render_as_string(hide_password=True)
+    facts = {
+        "version": model.version,
+        "artifact": str(model.path),
+        "artifact_sha256": model.artifact_sha256,
+        "training_data_sha256": manifest.get("training_data_sha256"),
+        "trained_at": manifest.get("trained_at"),
+        "metrics": manifest.get("metrics"),
+        "libraries_at_training": manifest.get("libraries"),
+        "libraries_installed": {
+            name: importlib.metadata.version(name) for name in manifest.get("libraries", {})
+        },
+        "scoring_plan_fallback_steps": manifest.get("scoring_plan", {}).get("fallback_steps"),
+        "prediction_store": url,
+    }
+    if args.json:
+        print(json.dumps(facts, indent=2))
+        return EXIT_OK
+    metrics = facts["metrics"] or {}
+    heldout, cv = metrics.get("heldout", {}), metrics.get("cv", {})
+    lines = [
+        f"regression_model {facts['version']}, trained {facts['trained_at']}",
+        f"artifact:        {facts['artifact']}",
+        f"artifact sha256: {facts['artifact_sha256']}",
+        f"training data:   sha256 {facts['training_data_sha256']}",
+        f"held-out:        RMSE {heldout.get('rmse', float('nan')):,.0f} $, "
+        f"RMSLE {heldout.get('rmsle', float('nan')):.4f}, R2 {heldout.get('r2', float('nan')):.4f}",
+        f"{cv.get('folds')}-fold CV:       RMSLE {cv.get('rmsle_mean', float('nan')):.4f} "
+        f"(std {cv.get('rmsle_std', float('nan')):.4f})",
+        "libraries:       "
+        + ", ".join(
+            f"{name} {version}"
+            + (
+                ""
+                if version == facts["libraries_installed"][name]
+                else f" (installed {facts['libraries_installed'][name]})"
+            )
+            for name, version in (facts["libraries_at_training"] or {}).items()
+        ),
+        f"predictions go:  {facts['prediction_store']}",
+    ]
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from regression_model import audit
+
+    try:
+        answer = audit.reproduce(args.prediction_id)
+    except KeyError as error:
+        print(f"regression-model reproduce: {error.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    print(json.dumps(answer))
+    return EXIT_OK if answer["match"] else EXIT_REJECTED
+
+
+def _records(args: argparse.Namespace) -> int:
+    from regression_model import audit
+
+    found = audit.find(
+        model_version=args.model_version, since=args.since, until=args.until, limit=args.limit
+    )
+    for record in found:
+        print(json.dumps({**record, "created_at": record["created_at"].isoformat()}))
+    return EXIT_OK
+
+
+COMMANDS = {
+    "train": _train,
+    "predict": _predict,
+    "info": _info,
+    "reproduce": _reproduce,
+    "records": _records,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code.
+
+    Examples
+    --------
+    >>> from regression_model.cli import main
+    >>> main(["info"])  # doctest: +SKIP
+    0
+    """
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("regression_model.predict").setLevel(logging.WARNING)
+    try:
+        return COMMANDS[args.command](args)
+    except RegressionModelError as error:
+        print(f"regression-model {args.command}: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
