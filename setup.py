@@ -42,6 +42,7 @@ setup(
         "postgres": requirements("postgres_requirements.txt"),
         "parquet": requirements("parquet_requirements.txt"),
         "dask": requirements("dask_requirements.txt"),
+        "report": requirements("report_requirements.txt"),
     },
     classifiers=[
         "Programming Language :: Python :: 3",

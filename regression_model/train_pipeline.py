@@ -26,6 +26,7 @@ from sklearn.pipeline import Pipeline
 import regression_model
 from regression_model.config.core import TRAINED_MODEL_DIR, Config, get_config
 from regression_model.errors import DataError
+from regression_model.model_card import build_model_card
 from regression_model.pipeline import build_pipeline
 from regression_model.processing.data_manager import (
     artifact_name,
@@ -81,8 +82,11 @@ def training_frame(raw: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, pd.
     return features[keep], target[keep], [int(i) for i in outliers]
 
 
-def evaluate(pipeline: Pipeline, X: pd.DataFrame, y: pd.Series, config: Config) -> dict[str, Any]:
-    """Held-out metrics and k-fold cross-validated RMSLE."""
+def evaluate(
+    pipeline: Pipeline, X: pd.DataFrame, y: pd.Series, config: Config
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Held-out metrics and k-fold cross-validated RMSLE, and the
+    cross-validated prediction of every row."""
     cfg = config.model_config
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=cfg.test_size, random_state=cfg.random_state
@@ -94,7 +98,7 @@ def evaluate(pipeline: Pipeline, X: pd.DataFrame, y: pd.Series, config: Config) 
     fold_scores = [
         rmsle(y.iloc[test_index], cv_predictions[test_index]) for _, test_index in folds.split(X)
     ]
-    return {
+    metrics = {
         "heldout": {
             "rows": len(y_test),
             "rmse": float(root_mean_squared_error(y_test, predicted)),
@@ -108,6 +112,7 @@ def evaluate(pipeline: Pipeline, X: pd.DataFrame, y: pd.Series, config: Config) 
             "rmsle_per_fold": [float(s) for s in fold_scores],
         },
     }
+    return metrics, cv_predictions
 
 
 def check_ordinal_mappings(X: pd.DataFrame, config: Config) -> None:
@@ -165,7 +170,7 @@ def run_training(config: Config | None = None, data_path: Path | None = None) ->
         "training on %d rows; dropped %d outliers (rows %s)", len(y), len(outliers), outliers
     )
     pipeline = build_pipeline(cfg)
-    metrics = evaluate(pipeline, X, y, cfg)
+    metrics, cv_predictions = evaluate(pipeline, X, y, cfg)
     logger.info("held-out metrics: %s", metrics["heldout"])
     logger.info(
         "%d-fold CV RMSLE: %.4f (std %.4f)",
@@ -199,10 +204,11 @@ def run_training(config: Config | None = None, data_path: Path | None = None) ->
     check_plan_parity(pipeline, spec, raw)
     plan_name = f"{cfg.app_config.pipeline_save_file}{regression_model.__version__}.plan.json"
     manifest["scoring_plan"] = {"file": plan_name, "fallback_steps": spec["fallback_steps"]}
+    card = build_model_card(manifest, pipeline, y, cv_predictions)
     path = save_pipeline(
         pipeline_to_persist=pipeline,
         manifest=manifest,
-        extra_files={plan_name: json.dumps(spec, indent=1, sort_keys=True) + "\n"},
+        extra_files={plan_name: json.dumps(spec, indent=1, sort_keys=True) + "\n", **card},
     )
     logger.info("wrote %s", path)
     return manifest

@@ -53,6 +53,9 @@ def test_wheel_installs_and_scores_test_csv(tmp_path: Path) -> None:
     for required in (
         f"regression_model/trained_models/regression_model_output_v{version}.pkl",
         f"regression_model/trained_models/regression_model_output_v{version}.json",
+        f"regression_model/trained_models/regression_model_output_v{version}.plan.json",
+        "regression_model/trained_models/model_card.md",
+        "regression_model/trained_models/model_card_predicted_vs_actual.png",
         "regression_model/datasets/train.csv",
         "regression_model/datasets/test.csv",
         "regression_model/config.yml",

@@ -156,7 +156,7 @@ def save_pipeline(
     *,
     pipeline_to_persist: Pipeline,
     manifest: dict[str, Any] | None = None,
-    extra_files: dict[str, str] | None = None,
+    extra_files: dict[str, str | bytes] | None = None,
 ) -> Path:
     """Persist the fitted pipeline, extra text files, and last the manifest.
 
@@ -171,9 +171,9 @@ def save_pipeline(
         The fitted pipeline.
     manifest : dict, optional
         What made the model; written as JSON beside the artifact.
-    extra_files : dict of str to str, optional
-        ``{file name: text}`` written into the model folder (scoring plan,
-        model card).
+    extra_files : dict of str to str or bytes, optional
+        ``{file name: content}`` written into the model folder (scoring plan,
+        model card and its plots).
 
     Returns
     -------
@@ -192,7 +192,8 @@ def save_pipeline(
     record["files"] = {}
     for name, content in (extra_files or {}).items():
         target = TRAINED_MODEL_DIR / name
-        _atomic_write(target, lambda h, c=content: h.write(c.encode("utf-8")))
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        _atomic_write(target, lambda h, d=data: h.write(d))
         record["files"][name] = file_sha256(target)
     manifest_file = manifest_path_for(path)
     text = json.dumps(record, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,51 @@
+"""The model card written by training: metrics, failure bands, plots."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+import pytest
+
+import regression_model
+from regression_model.config.core import TRAINED_MODEL_DIR, Config
+from regression_model.model_card import CARD_NAME, PLOT_NAMES, build_model_card
+from regression_model.predict import load_model
+from regression_model.processing.data_manager import file_sha256, load_training_data
+from regression_model.train_pipeline import training_frame
+
+
+def test_card_beside_the_artifact_reports_the_manifest() -> None:
+    """model_card.md names the version, data hash and CV RMSLE of the manifest, and
+    links plots whose sha256 the manifest records."""
+    manifest = load_model().manifest
+    card = (TRAINED_MODEL_DIR / CARD_NAME).read_text()
+    assert f"regression_model {regression_model.__version__}" in card
+    assert manifest["training_data_sha256"] in card
+    assert f"{manifest['metrics']['cv']['rmsle_mean']:.4f}" in card
+    assert "## Where it fails" in card and "Ames, Iowa" in card
+    for name in [CARD_NAME, *PLOT_NAMES.values()]:
+        assert manifest["files"][name] == file_sha256(TRAINED_MODEL_DIR / name)
+        if name.endswith(".png"):
+            assert f"]({name})" in card
+            assert (TRAINED_MODEL_DIR / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_card_without_matplotlib_says_so(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With matplotlib missing the card is still written, without plots, saying why."""
+    real_import = builtins.__import__
+
+    def no_matplotlib(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.startswith("matplotlib"):
+            raise ImportError("no matplotlib here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    model = load_model()
+    _, y, _ = training_frame(load_training_data(config), config)
+    files = build_model_card(model.manifest, model.pipeline, y, np.asarray(y) * 1.05)
+    assert set(files) == {CARD_NAME}
+    text = files[CARD_NAME]
+    assert isinstance(text, str) and "regression-model[report]" in text
+    assert text.count("+5.0%") == 5  # every band priced 5% high: the table is computed
