@@ -134,12 +134,6 @@ class ScoredBatch:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
 
-    def errors_by_row(self) -> dict[int, list[RowError]]:
-        grouped: dict[int, list[RowError]] = {}
-        for error in self.errors:
-            grouped.setdefault(error.row, []).append(error)
-        return grouped
-
 
 def score_table(table: TableInput, model: LoadedModel, config: Config) -> ScoredBatch:
     """Validate and score a table; one slot per row, in order. Not recorded."""
@@ -264,7 +258,6 @@ def _record(
 ) -> None:
     """Write the call's records; PredictionStoreError propagates, so the caller
     gets no prediction that is not recorded."""
-    by_row = scored.errors_by_row()
     store.write_call(
         call_id=call_id,
         created_at=datetime.now(timezone.utc),
@@ -274,7 +267,7 @@ def _record(
         prediction_ids=prediction_ids,
         inputs_json=scored.table.json_rows(),
         predictions=scored.predictions,
-        errors={row: [e.as_dict() for e in errs] for row, errs in by_row.items()},
+        errors=_group(scored.errors),
         warnings=_group(scored.warnings),
     )
 
@@ -293,7 +286,7 @@ def _log_call(
     prediction_ids: list[str],
     seconds: float,
 ) -> None:
-    by_row = scored.errors_by_row()
+    by_row = _group(scored.errors)
     logger.info(
         "scored %d rows, rejected %d, model %s, %.1f ms",
         len(scored.predictions),
@@ -330,7 +323,7 @@ def _log_call(
                 "row": row,
                 "inputs": inputs[row],
                 "prediction": price,
-                "errors": [e.as_dict() for e in by_row.get(row, [])],
+                "errors": by_row.get(row, []),
             },
         )
 

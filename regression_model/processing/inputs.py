@@ -59,10 +59,6 @@ class TableInput:
         """Each row as a JSON object, as received; NaN and infinities become null."""
         raise NotImplementedError
 
-    def frame(self) -> pd.DataFrame:
-        """The rows as a DataFrame (for file output and the slow path)."""
-        raise NotImplementedError
-
 
 class FrameInput(TableInput):
     def __init__(self, frame: pd.DataFrame) -> None:
@@ -92,9 +88,6 @@ class FrameInput(TableInput):
             for i, (name, column) in enumerate(self._frame.items())
         ]
         return ["".join(parts) + "}" for parts in zip(*fragments, strict=True)]
-
-    def frame(self) -> pd.DataFrame:
-        return self._frame
 
 
 class RecordsInput(TableInput):
@@ -139,11 +132,6 @@ class RecordsInput(TableInput):
             return json.dumps(renamed, allow_nan=False, default=_json_default)
         except ValueError:  # NaN or infinity somewhere: store them as null
             return json.dumps(_finite(renamed), allow_nan=False, default=_json_default)
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            {name: self.column(name) for name in self.column_names}, index=range(self.n_rows)
-        )
 
 
 class ColumnsInput(FrameInput):
