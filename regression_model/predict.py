@@ -21,15 +21,13 @@ import numpy as np
 
 from regression_model import audit
 from regression_model.config.core import TRAINED_MODEL_DIR, Config, get_config
-from regression_model.errors import ArtifactIntegrityError, ModelNotTrainedError
 from regression_model.processing.batch import ValidatedBatch, validate_table
 from regression_model.processing.data_manager import (
     artifact_name,
-    check_library_versions,
-    file_sha256,
     load_verified_pipeline,
-    read_manifest,
+    plan_path_for,
     read_verified_text,
+    verify_artifact,
 )
 from regression_model.processing.inputs import TableInput, as_table
 from regression_model.processing.plan import ScoringPlan
@@ -41,11 +39,6 @@ if TYPE_CHECKING:
     from regression_model.processing.prediction_store import PredictionStore
 
 logger = logging.getLogger("regression_model.predict")
-
-
-def plan_file_name(artifact: Path) -> str:
-    """The scoring plan spec lives beside its artifact."""
-    return artifact.with_suffix(".plan.json").name
 
 
 @dataclass
@@ -93,19 +86,8 @@ def load_model() -> LoadedModel:
     """
     config = get_config()
     path = TRAINED_MODEL_DIR / artifact_name(config)
-    if not path.is_file():
-        raise ModelNotTrainedError(
-            f"no trained model at {path}; train one with `tox -e train` "
-            "(or `python -m regression_model.train_pipeline`)"
-        )
-    manifest = read_manifest(path)
-    check_library_versions(manifest)
-    if file_sha256(path) != manifest.get("artifact_sha256"):
-        raise ArtifactIntegrityError(
-            f"{path.name} does not match the sha256 in its manifest: it was modified or "
-            "truncated and is not used. Retrain with `tox -e train` or reinstall the package."
-        )
-    plan_name = plan_file_name(path)
+    manifest = verify_artifact(path)
+    plan_name = plan_path_for(path).name
     if plan_name in manifest.get("files", {}):
         spec = json.loads(read_verified_text(plan_name, manifest))
         model = LoadedModel(path=path, manifest=manifest, plan=ScoringPlan.from_spec(spec))
@@ -118,10 +100,7 @@ def load_model() -> LoadedModel:
         )
         model.pipeline = pipeline
     if model.plan.fallback_steps:
-        from sklearn.pipeline import Pipeline
-
-        steps = model.pipeline.steps
-        model.plan.tail = Pipeline(steps[len(steps) - len(model.plan.fallback_steps) :])
+        model.plan.attach_pipeline(model.pipeline)
     return model
 
 

@@ -32,6 +32,7 @@ from regression_model.processing.data_manager import (
     artifact_name,
     load_training_data,
     manifest_path_for,
+    plan_path_for,
     save_pipeline,
 )
 from regression_model.processing.plan_compiler import compile_spec
@@ -202,7 +203,7 @@ def run_training(config: Config | None = None, data_path: Path | None = None) ->
         name: sorted({str(v) for v in X[name].dropna()}) for name in cfg.model_config.nominal_vars
     }
     check_plan_parity(pipeline, spec, raw)
-    plan_name = f"{cfg.app_config.pipeline_save_file}{regression_model.__version__}.plan.json"
+    plan_name = plan_path_for(TRAINED_MODEL_DIR / artifact_name(cfg)).name
     manifest["scoring_plan"] = {"file": plan_name, "fallback_steps": spec["fallback_steps"]}
     card = build_model_card(manifest, pipeline, y, cv_predictions)
     path = save_pipeline(
@@ -224,8 +225,7 @@ def check_plan_parity(pipeline: Pipeline, spec: dict[str, Any], rows: pd.DataFra
     config = get_config()
     batch = validate_table(FrameInput(rows), config)
     plan = ScoringPlan.from_spec(spec)
-    if spec["fallback_steps"]:
-        plan.tail = Pipeline(pipeline.steps[len(pipeline.steps) - len(spec["fallback_steps"]) :])
+    plan.attach_pipeline(pipeline)
     fast = plan.predict(batch)
     slow = pipeline.predict(batch.frame(config))
     worst = float(np.max(np.abs(fast - slow) / np.abs(slow)))

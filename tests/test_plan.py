@@ -13,9 +13,9 @@ from sklearn.preprocessing import MinMaxScaler
 
 from regression_model.config.core import Config, get_config
 from regression_model.pipeline import build_pipeline
-from regression_model.predict import load_model, plan_file_name
+from regression_model.predict import load_model
 from regression_model.processing.batch import validate_table
-from regression_model.processing.data_manager import load_training_data
+from regression_model.processing.data_manager import load_training_data, plan_path_for
 from regression_model.processing.inputs import FrameInput, RecordsInput
 from regression_model.processing.plan import ScoringPlan
 from regression_model.processing.plan_compiler import compile_spec
@@ -64,7 +64,7 @@ def test_shipped_plan_file_is_the_compiled_spec(config: Config) -> None:
     """The plan file beside the artifact is what compile_spec derives from the pipeline,
     plus the categories each unordered column held in training."""
     model = load_model()
-    shipped = json.loads((model.path.parent / plan_file_name(model.path)).read_text())
+    shipped = json.loads(plan_path_for(model.path).read_text())
     seen = shipped.pop("seen_categories")
     assert shipped == json.loads(json.dumps(compile_spec(model.pipeline)))
     assert shipped["fallback_steps"] == [] and shipped["head"] is not None
@@ -84,7 +84,7 @@ def test_unknown_step_falls_back_to_the_pipeline(config: Config, test_frame: pd.
     spec = compile_spec(pipeline)
     assert spec["fallback_steps"] == ["one_hot_encoder", "scaler", "regressor"]
     plan = ScoringPlan.from_spec(spec)
-    plan.tail = pipeline[len(pipeline.steps) - 3 :]
+    plan.attach_pipeline(pipeline)
     batch = validate_table(FrameInput(test_frame), config)
     np.testing.assert_allclose(
         plan.predict(batch), pipeline.predict(batch.frame(config)), rtol=RTOL

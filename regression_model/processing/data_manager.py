@@ -132,6 +132,11 @@ def artifact_name(config: Config, version: str | None = None) -> str:
     return f"{config.app_config.pipeline_save_file}{version or regression_model.__version__}.pkl"
 
 
+def plan_path_for(artifact: Path) -> Path:
+    """The scoring plan spec lives beside its artifact, as .plan.json."""
+    return artifact.with_suffix(".plan.json")
+
+
 def manifest_path_for(artifact: Path) -> Path:
     """The manifest lives beside its artifact, with a .json suffix."""
     return artifact.with_suffix(".json")
@@ -311,8 +316,19 @@ def check_library_versions(manifest: dict[str, Any]) -> None:
             logger.info("model trained with %s %s, running %s", name, wanted, installed)
 
 
-def load_verified_pipeline(path: Path) -> Pipeline:
-    """Check ``path`` against its manifest and the installed libraries, then unpickle it."""
+def verify_artifact(path: Path) -> dict[str, Any]:
+    """Check an artifact exists, matches its manifest's sha256, and was made
+    with the installed scikit-learn and feature-engine minor releases.
+
+    Returns
+    -------
+    dict
+        The manifest that vouches for it.
+
+    Raises
+    ------
+    ModelNotTrainedError, ArtifactIntegrityError, ModelCompatibilityError
+    """
     if not path.is_file():
         raise ModelNotTrainedError(
             f"no trained model at {path}; train one with `tox -e train` "
@@ -328,6 +344,12 @@ def load_verified_pipeline(path: Path) -> Pipeline:
             "reinstall the package."
         )
     check_library_versions(manifest)
+    return manifest
+
+
+def load_verified_pipeline(path: Path) -> Pipeline:
+    """Check ``path`` with :func:`verify_artifact`, then unpickle it."""
+    verify_artifact(path)
     import joblib
     from sklearn.exceptions import InconsistentVersionWarning
 

@@ -202,7 +202,7 @@ class ScoringPlan:
     head: LinearHead | None
     fallback_steps: list[str]
     seen_categories: dict[str, frozenset[str]] = field(default_factory=dict)
-    tail: Any = None  # the Pipeline of fallback steps, attached by the loader
+    tail: Any = None  # the Pipeline of fallback steps: see attach_pipeline
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> ScoringPlan:
@@ -238,6 +238,13 @@ class ScoringPlan:
             fallback_steps=list(spec["fallback_steps"]),
             seen_categories=seen,
         )
+
+    def attach_pipeline(self, pipeline: Any) -> None:
+        """Give the plan the fitted pipeline's fallback steps, if it has any."""
+        if self.fallback_steps:
+            from sklearn.pipeline import Pipeline
+
+            self.tail = Pipeline(pipeline.steps[len(pipeline.steps) - len(self.fallback_steps) :])
 
     def unseen_categories(self, batch: ValidatedBatch) -> list[tuple[int, str, str]]:
         """(row, column, value) for each valid row holding a category that no
