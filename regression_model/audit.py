@@ -7,8 +7,10 @@ Where it lives is named by the environment variable ``REGRESSION_MODEL_DB_URL``
 
 One record per row: prediction id, call id, time, model version, artifact
 sha256, config fingerprint, the inputs as received (after renaming), and the
-price or the row's errors. A call's records are written in one transaction;
-if that fails, ``make_prediction`` raises ``PredictionStoreError`` and returns
+price or the row's errors. A call is stored whole, its inputs packed column by
+column, and each prediction id names its call and row: a call of 100k rows is
+a few rows in the database, not 100k. A call is written in one transaction; if
+that fails, ``make_prediction`` raises ``PredictionStoreError`` and returns
 nothing, so no prediction goes unrecorded.
 """
 
@@ -17,16 +19,15 @@ from __future__ import annotations
 import math
 import os
 import threading
-import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from regression_model.config.core import get_config
 from regression_model.errors import PredictionStoreError
+from regression_model.processing.record_ids import new_id
+
+__all__ = ["find", "get_record", "get_store", "new_id", "reproduce", "resolve_url"]
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when a store is in use
     from regression_model.processing.prediction_store import PredictionStore
@@ -114,58 +115,6 @@ def _require_store() -> PredictionStore:
             f"persistence is off ({URL_VARIABLE}=none): there are no records to read"
         )
     return store
-
-
-def new_id() -> str:
-    """A new UUID (version 7), as text."""
-    return new_ids(1)[0]
-
-
-def new_ids(count: int) -> list[str]:
-    """``count`` new UUIDs (version 7, RFC 9562), as text, drawn in one go.
-
-    Version 7 puts the time in milliseconds first and 74 random bits after:
-    ids stay unique, and a call's ids sort together, so the store's primary
-    key index grows at its end instead of at random places (4x faster inserts
-    measured for 100k-row calls).
-
-    Examples
-    --------
-    >>> import uuid
-    >>> from regression_model.audit import new_ids
-    >>> ids = new_ids(3)
-    >>> len(set(ids)), uuid.UUID(ids[0]).version
-    (3, 7)
-    """
-    if count == 0:
-        return []
-    if count <= 4:  # a single call's few ids: plain integers beat numpy's set-up
-        millis = time.time_ns() // 1_000_000
-        return [_uuid7_text(millis, int.from_bytes(os.urandom(10), "big")) for _ in range(count)]
-    raw = np.frombuffer(os.urandom(16 * count), dtype=np.uint8).reshape(count, 16).copy()
-    millis = time.time_ns() // 1_000_000
-    raw[:, :6] = np.frombuffer(millis.to_bytes(6, "big"), dtype=np.uint8)
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x70  # version 7
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 9562 variant
-    # Hex-encode all ids at once: 32 digits per id, dashes at 8, 13, 18, 23.
-    nibbles = np.empty((count, 32), dtype=np.uint8)
-    nibbles[:, 0::2] = raw >> 4
-    nibbles[:, 1::2] = raw & 0x0F
-    digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)[nibbles]
-    text = np.full((count, 36), ord("-"), dtype=np.uint8)
-    text[:, _UUID_DIGIT_COLUMNS] = digits
-    flat = text.tobytes().decode("ascii")
-    return [flat[i : i + 36] for i in range(0, 36 * count, 36)]
-
-
-def _uuid7_text(millis: int, random80: int) -> str:
-    value = (millis & (2**48 - 1)) << 80 | random80
-    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 9562 variant
-    return str(uuid.UUID(int=value))
-
-
-_UUID_DIGIT_COLUMNS = [i for i in range(36) if i not in (8, 13, 18, 23)]
 
 
 def get_record(prediction_id: str) -> dict[str, Any] | None:

@@ -31,6 +31,8 @@ from regression_model.processing.data_manager import (
 )
 from regression_model.processing.inputs import TableInput, as_table
 from regression_model.processing.plan import ScoringPlan
+from regression_model.processing.record_codec import decode_inputs, pack_call
+from regression_model.processing.record_ids import new_id, new_row_ids
 from regression_model.processing.schema import RowError
 
 if TYPE_CHECKING:
@@ -212,10 +214,10 @@ def make_prediction(*, input_data: Any) -> dict[str, Any]:
     model = load_model()
     store = audit.get_store()
     scored = score_table(table, model, config)
-    call_id = audit.new_id()
-    prediction_ids = audit.new_ids(table.n_rows)
+    call_id = new_id()
+    id_prefix, prediction_ids = new_row_ids(table.n_rows)
     if store is not None:
-        _record(store, scored, model, call_id, prediction_ids)
+        _record(store, scored, model, call_id, id_prefix)
     _log_call(scored, model, call_id, prediction_ids, time.perf_counter() - started)
     errors = [e.as_dict() for e in scored.errors]
     warnings = [w.as_dict() for w in scored.warnings]
@@ -233,21 +235,26 @@ def _record(
     scored: ScoredBatch,
     model: LoadedModel,
     call_id: str,
-    prediction_ids: list[str],
+    id_prefix: str,
 ) -> None:
     """Write the call's records; PredictionStoreError propagates, so the caller
     gets no prediction that is not recorded."""
+    n_rows = scored.table.n_rows
     store.write_call(
         call_id=call_id,
+        id_prefix=id_prefix,
         created_at=datetime.now(timezone.utc),
         model_version=model.version,
         artifact_sha256=model.artifact_sha256,
         config_fingerprint=str(model.manifest.get("config_fingerprint", "")),
-        prediction_ids=prediction_ids,
-        inputs_json=scored.table.json_rows(),
-        predictions=scored.predictions,
-        errors=_group(scored.errors),
-        warnings=_group(scored.warnings),
+        n_rows=n_rows,
+        chunks=pack_call(
+            n_rows,
+            scored.table.encode_rows,
+            scored.predictions,
+            _group(scored.errors),
+            _group(scored.warnings),
+        ),
     )
 
 
@@ -289,7 +296,9 @@ def _log_call(
         )
     if not logger.isEnabledFor(logging.DEBUG):
         return
-    inputs = [json.loads(row) for row in scored.table.json_rows()]
+    # The inputs as the store keeps them, so the log and the store agree.
+    n_rows = scored.table.n_rows
+    inputs = decode_inputs(scored.table.encode_rows(0, n_rows), range(n_rows))
     for row, price in enumerate(scored.predictions):
         logger.debug(
             "row %d -> %s",

@@ -23,6 +23,8 @@ from regression_model import audit
 from regression_model.errors import PredictionStoreError
 from regression_model.predict import load_model, make_prediction
 from regression_model.processing import prediction_store
+from regression_model.processing.record_codec import encode_json_rows, pack_call
+from regression_model.processing.record_ids import new_row_ids
 
 PG_VARIABLE = "REGRESSION_MODEL_TEST_PG_URL"
 
@@ -95,6 +97,30 @@ def test_batch_records_align_with_results(store_url: str, test_frame: pd.DataFra
     assert [r["prediction"] for r in records] == result["predictions"]
 
 
+def test_call_larger_than_a_chunk_reads_back_row_by_row(
+    store_url: str, test_frame: pd.DataFrame
+) -> None:
+    """A call of 26,262 rows is stored in three chunks: rows on either side of each
+    chunk boundary read back with their own inputs and price, and find() with a
+    limit returns the first rows in order across the boundary."""
+    frame = pd.concat([test_frame] * 18, ignore_index=True)
+    frame.loc[10_000, "GrLivArea"] = -1  # first row of the second chunk: rejected
+    before = audit.get_store().count()  # type: ignore[union-attr]
+    result = make_prediction(input_data=frame)
+    ids = result["prediction_ids"]
+    for row in (0, 9_999, 10_000, 19_999, 20_000, len(frame) - 1):
+        record = audit.get_record(ids[row])
+        assert record is not None and record["row_number"] == row
+        assert record["prediction"] == result["predictions"][row]
+        assert record["inputs"]["GrLivArea"] == frame.loc[row, "GrLivArea"]
+        assert record["inputs"]["Neighborhood"] == frame.loc[row, "Neighborhood"]
+    rejected = audit.get_record(ids[10_000])
+    assert rejected is not None and rejected["errors"][0]["field"] == "GrLivArea"
+    found = audit.find(call_id=rejected["call_id"], limit=10_002)
+    assert [r["prediction_id"] for r in found] == ids[:10_002]
+    assert audit.get_store().count() == before + len(frame)  # type: ignore[union-attr]
+
+
 def test_rejected_row_is_recorded_with_its_errors(store_url: str, house: dict[str, Any]) -> None:
     """A rejected row gets a record holding its errors and no price."""
     result = make_prediction(input_data=[house, {**house, "OverallQual": 99}])
@@ -123,17 +149,17 @@ def test_replay_refuses_another_models_record(store_url: str, house: dict[str, A
     """A record made by another model version is not compared with the installed one."""
     store = audit.get_store()
     assert store is not None
-    prediction_id = audit.new_id()
+    id_prefix, (prediction_id,) = new_row_ids(1)
+    inputs = encode_json_rows([json.dumps({"GrLivArea": 1000})])
     store.write_call(
         call_id=audit.new_id(),
+        id_prefix=id_prefix,
         created_at=datetime.now(timezone.utc),
         model_version="0.0.1",
         artifact_sha256="0" * 64,
         config_fingerprint="0" * 64,
-        prediction_ids=[prediction_id],
-        inputs_json=[json.dumps({"GrLivArea": 1000})],
-        predictions=[123.0],
-        errors={},
+        n_rows=1,
+        chunks=pack_call(1, lambda start, stop: inputs, [123.0], {}, {}),
     )
     replay = audit.reproduce(prediction_id)
     assert replay["match"] is None and replay["recomputed"] is None
@@ -260,8 +286,8 @@ def test_default_store_is_a_wal_sqlite_file_in_user_data_dir(
     assert expected.is_file()
     with sqlite3.connect(expected) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        stored = connection.execute("SELECT prediction_id FROM predictions").fetchall()
-    assert [row[0] for row in stored] == ids
+        stored = connection.execute("SELECT id_prefix, n_rows FROM calls").fetchall()
+    assert [(row[0] + "00000000", row[1]) for row in stored] == [(ids[0], 1)]
 
 
 def test_store_off_records_nothing(
@@ -306,7 +332,7 @@ def test_locked_store_raises_after_timeout(
         holder.execute("ROLLBACK")
         holder.close()
     with sqlite3.connect(path) as connection:
-        assert connection.execute("SELECT COUNT(*) FROM predictions").fetchone()[0] == 1
+        assert connection.execute("SELECT SUM(n_rows) FROM calls").fetchone()[0] == 1
 
 
 def test_unreachable_postgres_raises(

@@ -1,14 +1,12 @@
 """Turn what a caller passes into a table with the reference's column names.
 
 A :class:`TableInput` gives the validators columns (for large batches) or
-records (for small ones) and the store each row as JSON, without copying or
-modifying the caller's object.
+records (for small ones) and the store its rows packed (``record_codec``),
+without copying or modifying the caller's object.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,6 +15,7 @@ import pandas as pd
 
 from regression_model.config.core import Config
 from regression_model.errors import InvalidInputError
+from regression_model.processing.record_codec import encode_frame, encode_json_rows, json_text
 
 _HINT = (
     "pass a pandas DataFrame, a list of records (dicts), or a dict of columns "
@@ -55,8 +54,8 @@ class TableInput:
         """Rows as dicts over ``names``; missing values and absent keys are None."""
         raise NotImplementedError
 
-    def json_rows(self) -> list[str]:
-        """Each row as a JSON object, as received; NaN and infinities become null."""
+    def encode_rows(self, start: int, stop: int) -> bytes:
+        """Rows ``start .. stop - 1`` as received, packed for the prediction store."""
         raise NotImplementedError
 
 
@@ -78,16 +77,8 @@ class FrameInput(TableInput):
         rows = sub.to_dict(orient="records")
         return [{n: row.get(n) for n in names} for row in rows]
 
-    def json_rows(self) -> list[str]:
-        if self.n_rows == 0:
-            return []
-        if len(self._frame.columns) == 0:
-            return ["{}"] * self.n_rows
-        fragments = [
-            _json_fragments(("{" if i == 0 else ", ") + json.dumps(str(name)) + ": ", column)
-            for i, (name, column) in enumerate(self._frame.items())
-        ]
-        return ["".join(parts) + "}" for parts in zip(*fragments, strict=True)]
+    def encode_rows(self, start: int, stop: int) -> bytes:
+        return encode_frame(self._frame.iloc[start:stop])
 
 
 class RecordsInput(TableInput):
@@ -123,68 +114,20 @@ class RecordsInput(TableInput):
             rows.append(row)
         return rows
 
-    def json_rows(self) -> list[str]:
-        return [self._json_row(record) for record in self._records]
-
-    def _json_row(self, record: Mapping[str, Any]) -> str:
-        renamed = {self._renames.get(k, k): v for k, v in record.items()}
-        try:
-            return json.dumps(renamed, allow_nan=False, default=_json_default)
-        except ValueError:  # NaN or infinity somewhere: store them as null
-            return json.dumps(_finite(renamed), allow_nan=False, default=_json_default)
+    def encode_rows(self, start: int, stop: int) -> bytes:
+        # Records may differ in their keys, so each is kept as its own JSON object.
+        return encode_json_rows(
+            [
+                json_text({self._renames.get(k, k): v for k, v in record.items()})
+                for record in self._records[start:stop]
+            ]
+        )
 
 
 class ColumnsInput(FrameInput):
     def __init__(self, columns: Mapping[str, Any], renames: Mapping[str, str]) -> None:
         frame = pd.DataFrame({renames.get(k, k): list(v) for k, v in columns.items()})
         super().__init__(frame)
-
-
-def _json_value(value: Any) -> str:
-    """One cell as JSON text; NaN, infinities and pandas' missing values are null."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "null"
-    if not isinstance(value, (list, dict, tuple)) and _missing(value):
-        return "null"
-    return json.dumps(_finite(value), allow_nan=False, default=_json_default)
-
-
-def _json_fragments(prefix: str, column: pd.Series) -> list[str]:
-    """``prefix + value`` as JSON for every cell of a column.
-
-    Each distinct value is encoded once and spread by its factorisation codes:
-    house data repeats values a lot, and this is what lets a call of 100k rows
-    be recorded in about a second. Columns of mixed Python objects (where
-    factorising would equate True with 1) are encoded cell by cell.
-    """
-    kind = pd.api.types.infer_dtype(column, skipna=True)
-    if column.dtype == object and kind not in ("string", "empty"):
-        return [prefix + _json_value(v) for v in column.tolist()]
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    encoded = np.array(
-        [prefix + _json_value(u) for u in uniques.tolist()] + [prefix + "null"], dtype=object
-    )
-    fragments: list[str] = encoded[codes].tolist()
-    return fragments
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        item = value.item()
-        return None if isinstance(item, float) and not math.isfinite(item) else item
-    return repr(value)
 
 
 def as_table(input_data: Any, config: Config) -> TableInput:

@@ -2,6 +2,11 @@
 
 Imported only when a store is in use, so scoring with persistence off never
 loads SQLAlchemy. The public API is ``regression_model.audit``.
+
+Since schema 3 a call is one row of ``calls`` plus its packed chunks in
+``call_chunks`` (see ``record_codec``); a prediction id names its call and row
+(see ``record_ids``). Records written under schemas 1 and 2, one row each in
+``predictions``, stay readable: every read looks in both places.
 """
 
 from __future__ import annotations
@@ -10,18 +15,21 @@ import json
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     Column,
+    ColumnElement,
     DateTime,
     Engine,
     Float,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -35,10 +43,12 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from regression_model.errors import PredictionStoreError
+from regression_model.processing.record_codec import RecordChunk, unpack_rows
+from regression_model.processing.record_ids import PREFIX_LENGTH, parse_row_id
 
 logger = logging.getLogger("regression_model.audit")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _tables(metadata: MetaData, *, with_warnings: bool) -> tuple[Table, Table]:
@@ -65,9 +75,37 @@ def _tables(metadata: MetaData, *, with_warnings: bool) -> tuple[Table, Table]:
     return info, Table("predictions", metadata, *columns)
 
 
-# The schema this version reads and writes.
+def _call_tables(metadata: MetaData) -> tuple[Table, Table]:
+    calls = Table(
+        "calls",
+        metadata,
+        Column("call_id", String(36), primary_key=True),
+        Column("id_prefix", String(PREFIX_LENGTH), nullable=False, unique=True),
+        Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+        Column("model_version", String(64), nullable=False, index=True),
+        Column("artifact_sha256", String(64), nullable=False),
+        Column("config_fingerprint", String(64), nullable=False),
+        Column("n_rows", Integer, nullable=False),
+    )
+    chunks = Table(
+        "call_chunks",
+        metadata,
+        Column("call_id", String(36), primary_key=True),
+        Column("first_row", Integer, primary_key=True),
+        Column("n_rows", Integer, nullable=False),
+        Column("inputs", LargeBinary, nullable=False),
+        Column("predictions", LargeBinary, nullable=False),
+        Column("errors", Text, nullable=True),
+        Column("warnings", Text, nullable=True),
+    )
+    return calls, chunks
+
+
+# The schema this version reads and writes; ``prediction_records`` is the
+# per-row table of schemas 1 and 2, now only read.
 metadata = MetaData()
 store_info, prediction_records = _tables(metadata, with_warnings=True)
+calls, call_chunks = _call_tables(metadata)
 
 
 def _migrate_to_1(connection: Connection) -> None:
@@ -82,8 +120,20 @@ def _migrate_to_2(connection: Connection) -> None:
     connection.exec_driver_sql("ALTER TABLE predictions ADD COLUMN warnings TEXT")
 
 
+def _migrate_to_3(connection: Connection) -> None:
+    """Version 3: calls stored whole, in packed chunks; the per-row table is kept
+    for the records already in it."""
+    third = MetaData()
+    _call_tables(third)
+    third.create_all(connection, checkfirst=True)
+
+
 # The one place the schema changes: version N is reached by running step N.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_to_1, 2: _migrate_to_2}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _migrate_to_1,
+    2: _migrate_to_2,
+    3: _migrate_to_3,
+}
 
 
 class PredictionStore:
@@ -233,84 +283,69 @@ class PredictionStore:
         self,
         *,
         call_id: str,
+        id_prefix: str,
         created_at: datetime,
         model_version: str,
         artifact_sha256: str,
         config_fingerprint: str,
-        prediction_ids: Sequence[str],
-        inputs_json: Sequence[str],
-        predictions: Sequence[float | None],
-        errors: Mapping[int, list[dict[str, Any]]],
-        warnings: Mapping[int, list[dict[str, Any]]] | None = None,
+        n_rows: int,
+        chunks: Sequence[RecordChunk],
     ) -> None:
-        """Write one call's records (row i: ``prediction_ids[i]``, ``inputs_json[i]``,
-        ``predictions[i]``, ``errors.get(i)``) in one transaction, or raise
-        PredictionStoreError."""
-        if not prediction_ids:
+        """Write one call (its row in ``calls`` and its packed chunks) in one
+        transaction, or raise PredictionStoreError."""
+        if n_rows == 0:
             return
-        error_json = {row: json.dumps(errs) for row, errs in errors.items() if errs}
-        warning_json = {row: json.dumps(w) for row, w in (warnings or {}).items() if w}
         with self._transaction("record the predictions") as connection:
-            if connection.dialect.name == "sqlite":
-                # Straight to the driver's executemany: the ORM-free fast path for
-                # batches of 100k rows. The time is written in SQLAlchemy's own
-                # SQLite DATETIME text format (naive UTC), so reads parse it back.
-                stamp = _utc(created_at).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-                connection.exec_driver_sql(
-                    f"INSERT INTO {prediction_records.name} (prediction_id, call_id, row_number, "
-                    "created_at, model_version, artifact_sha256, config_fingerprint, inputs, "
-                    "prediction, errors, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            pid,
-                            call_id,
-                            row,
-                            stamp,
-                            model_version,
-                            artifact_sha256,
-                            config_fingerprint,
-                            text,
-                            price,
-                            error_json.get(row),
-                            warning_json.get(row),
-                        )
-                        for row, (pid, text, price) in enumerate(
-                            zip(prediction_ids, inputs_json, predictions, strict=True)
-                        )
-                    ],
-                )
-                return
             connection.execute(
-                prediction_records.insert(),
+                calls.insert().values(
+                    call_id=call_id,
+                    id_prefix=id_prefix,
+                    created_at=_utc(created_at),
+                    model_version=model_version,
+                    artifact_sha256=artifact_sha256,
+                    config_fingerprint=config_fingerprint,
+                    n_rows=n_rows,
+                )
+            )
+            connection.execute(
+                call_chunks.insert(),
                 [
                     {
-                        "prediction_id": pid,
                         "call_id": call_id,
-                        "row_number": row,
-                        "created_at": created_at,
-                        "model_version": model_version,
-                        "artifact_sha256": artifact_sha256,
-                        "config_fingerprint": config_fingerprint,
-                        "inputs": text,
-                        "prediction": price,
-                        "errors": error_json.get(row),
-                        "warnings": warning_json.get(row),
+                        "first_row": chunk.first_row,
+                        "n_rows": chunk.n_rows,
+                        "inputs": chunk.inputs,
+                        "predictions": chunk.predictions,
+                        "errors": chunk.errors,
+                        "warnings": chunk.warnings,
                     }
-                    for row, (pid, text, price) in enumerate(
-                        zip(prediction_ids, inputs_json, predictions, strict=True)
-                    )
+                    for chunk in chunks
                 ],
             )
 
     def get_record(self, prediction_id: str) -> dict[str, Any] | None:
         """One record as a dict, or None when the id is unknown."""
+        parsed = parse_row_id(prediction_id)
         with self._transaction("read a record") as connection:
-            row = connection.execute(
+            if parsed is not None:
+                prefix, row = parsed
+                found = connection.execute(
+                    select(calls, *_chunk_columns())
+                    .join(call_chunks, call_chunks.c.call_id == calls.c.call_id)
+                    .where(
+                        calls.c.id_prefix == prefix,
+                        call_chunks.c.first_row <= row,
+                        call_chunks.c.first_row + call_chunks.c.n_rows > row,
+                    )
+                ).one_or_none()
+                if found is not None:
+                    return _call_records(found._mapping, [row])[0]
+            legacy = connection.execute(
                 select(prediction_records).where(
                     prediction_records.c.prediction_id == prediction_id
                 )
             ).one_or_none()
-        return None if row is None else _as_dict(row._mapping)
+        return None if legacy is None else _legacy_record(legacy._mapping)
 
     def find(
         self,
@@ -321,34 +356,24 @@ class PredictionStore:
         call_id: str | None = None,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Records filtered by model version, time range [since, until) and call."""
-        query = select(prediction_records)
-        if model_version is not None:
-            query = query.where(prediction_records.c.model_version == model_version)
-        if since is not None:
-            query = query.where(prediction_records.c.created_at >= _utc(since))
-        if until is not None:
-            query = query.where(prediction_records.c.created_at < _utc(until))
-        if call_id is not None:
-            query = query.where(prediction_records.c.call_id == call_id)
-        query = query.order_by(
-            prediction_records.c.created_at,
-            prediction_records.c.call_id,
-            prediction_records.c.row_number,
-        )
-        if limit is not None:
-            query = query.limit(limit)
+        """Records filtered by model version, time range [since, until) and call,
+        ordered by time, call and row."""
+        where = _Filter(model_version, since, until, call_id)
         with self._transaction("search records") as connection:
-            return [_as_dict(row._mapping) for row in connection.execute(query)]
+            found = _find_legacy(connection, where, limit) + _find_calls(connection, where, limit)
+        found.sort(key=lambda r: (r["created_at"], r["call_id"], r["row_number"]))
+        return found if limit is None else found[:limit]
 
     def count(self) -> int:
         """How many records the store holds."""
         with self._transaction("count records") as connection:
-            return int(
-                connection.execute(
-                    select(func.count()).select_from(prediction_records)
-                ).scalar_one()
-            )
+            legacy = connection.execute(
+                select(func.count()).select_from(prediction_records)
+            ).scalar_one()
+            packed = connection.execute(
+                select(func.coalesce(func.sum(calls.c.n_rows), 0))
+            ).scalar_one()
+        return int(legacy) + int(packed)
 
     def dispose(self) -> None:
         """Close pooled connections (tests and long-running apps rotating URLs)."""
@@ -364,7 +389,98 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-def _as_dict(row: Any) -> dict[str, Any]:
+def _chunk_columns() -> list[ColumnElement[Any]]:
+    return [
+        call_chunks.c.first_row,
+        call_chunks.c.n_rows.label("chunk_rows"),
+        call_chunks.c.inputs,
+        call_chunks.c.predictions,
+        call_chunks.c.errors,
+        call_chunks.c.warnings,
+    ]
+
+
+@dataclass(frozen=True)
+class _Filter:
+    """What ``find`` selects on; applies to the calls table and the legacy one."""
+
+    model_version: str | None
+    since: datetime | None
+    until: datetime | None
+    call_id: str | None
+
+    def apply(self, query: Any, table: Table) -> Any:
+        if self.model_version is not None:
+            query = query.where(table.c.model_version == self.model_version)
+        if self.since is not None:
+            query = query.where(table.c.created_at >= _utc(self.since))
+        if self.until is not None:
+            query = query.where(table.c.created_at < _utc(self.until))
+        if self.call_id is not None:
+            query = query.where(table.c.call_id == self.call_id)
+        return query
+
+
+def _find_calls(connection: Connection, where: _Filter, limit: int | None) -> list[dict[str, Any]]:
+    query = select(calls, *_chunk_columns()).join(
+        call_chunks, call_chunks.c.call_id == calls.c.call_id
+    )
+    query = where.apply(query, calls).order_by(
+        calls.c.created_at, calls.c.call_id, call_chunks.c.first_row
+    )
+    records: list[dict[str, Any]] = []
+    # Chunks stream in order; stop reading once ``limit`` rows are unpacked.
+    for chunk in connection.execute(query):
+        first, size = chunk.first_row, chunk.chunk_rows
+        wanted = size if limit is None else min(size, limit - len(records))
+        records += _call_records(chunk._mapping, range(first, first + wanted))
+        if limit is not None and len(records) >= limit:
+            break
+    return records
+
+
+def _find_legacy(connection: Connection, where: _Filter, limit: int | None) -> list[dict[str, Any]]:
+    query = where.apply(select(prediction_records), prediction_records).order_by(
+        prediction_records.c.created_at,
+        prediction_records.c.call_id,
+        prediction_records.c.row_number,
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [_legacy_record(row._mapping) for row in connection.execute(query)]
+
+
+def _call_records(row: Any, rows: Sequence[int]) -> list[dict[str, Any]]:
+    """Records of ``rows`` from one joined calls + call_chunks row."""
+    chunk = RecordChunk(
+        first_row=row["first_row"],
+        n_rows=row["chunk_rows"],
+        inputs=row["inputs"],
+        predictions=row["predictions"],
+        errors=row["errors"],
+        warnings=row["warnings"],
+    )
+    created_at = _utc(row["created_at"])
+    return [
+        {
+            "prediction_id": f"{row['id_prefix']}{unpacked['row_number']:08x}",
+            "call_id": row["call_id"],
+            "row_number": unpacked["row_number"],
+            "created_at": created_at,
+            "model_version": row["model_version"],
+            "artifact_sha256": row["artifact_sha256"],
+            "config_fingerprint": row["config_fingerprint"],
+            "inputs": unpacked["inputs"],
+            "prediction": unpacked["prediction"],
+            "errors": unpacked["errors"],
+            "warnings": unpacked["warnings"],
+        }
+        for unpacked in unpack_rows(chunk, rows)
+    ]
+
+
+def _legacy_record(row: Any) -> dict[str, Any]:
+    """A record of the per-row table of schemas 1 and 2."""
     record = dict(row)
     record["created_at"] = _utc(record["created_at"])
     record["inputs"] = json.loads(record["inputs"])

@@ -1,0 +1,58 @@
+"""Prediction ids that name their call and row.
+
+Every id is a UUID version 7 (RFC 9562): 48 bits of Unix time in
+milliseconds, then random bits. All ids of one call share their first 28
+characters (time plus 42 random bits, the call's *prefix*); the last 8 hex
+digits are the row number. So an id stays a valid, time-sortable UUID that is
+unique across calls, and the store finds a record from its id alone without
+keeping one index entry per row (see ``prediction_store``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+
+PREFIX_LENGTH = 28  # "xxxxxxxx-xxxx-7xxx-yxxx-xxxx"; then 8 hex digits of row number
+MAX_ROWS = 2**32  # what 8 hex digits can number
+
+_ID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def new_id() -> str:
+    """A new random UUID version 7, as text (call ids)."""
+    return _uuid7_text(time.time_ns() // 1_000_000, int.from_bytes(os.urandom(10), "big"))
+
+
+def new_row_ids(count: int) -> tuple[str, list[str]]:
+    """A new call prefix and the ids of rows ``0 .. count-1`` under it.
+
+    Examples
+    --------
+    >>> import uuid
+    >>> from regression_model.processing.record_ids import new_row_ids, parse_row_id
+    >>> prefix, ids = new_row_ids(3)
+    >>> len(set(ids)), uuid.UUID(ids[2]).version, parse_row_id(ids[2]) == (prefix, 2)
+    (3, 7, True)
+    """
+    if count > MAX_ROWS:
+        raise ValueError(f"a call holds at most {MAX_ROWS} rows, not {count}")
+    prefix = new_id()[:PREFIX_LENGTH]
+    return prefix, [f"{prefix}{row:08x}" for row in range(count)]
+
+
+def parse_row_id(prediction_id: str) -> tuple[str, int] | None:
+    """``(prefix, row)`` of a prediction id, or None when it is not a UUID v7."""
+    text = prediction_id.strip().lower()
+    if not _ID_PATTERN.match(text):
+        return None
+    return text[:PREFIX_LENGTH], int(text[PREFIX_LENGTH:], 16)
+
+
+def _uuid7_text(millis: int, random80: int) -> str:
+    value = (millis & (2**48 - 1)) << 80 | random80
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 9562 variant
+    return str(uuid.UUID(int=value))

@@ -1,0 +1,138 @@
+"""Packing a call's rows for the store and reading them back, and the ids that
+name a call and row."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.pandas import column, data_frames
+
+from regression_model.processing.record_codec import (
+    decode_inputs,
+    encode_frame,
+    encode_json_rows,
+    json_text,
+    pack_call,
+    unpack_rows,
+)
+from regression_model.processing.record_ids import new_row_ids, parse_row_id
+
+
+def _as_json(value: Any) -> Any:
+    """What a cell must read back as: an independent statement of the rule."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def test_frame_round_trip_keeps_every_kind_of_column() -> None:
+    """Ints, floats with NaN and infinities, booleans, strings with gaps, pandas'
+    nullable and categorical dtypes, dates and mixed objects all read back as the
+    JSON values the caller sent; the caller's frame is unchanged."""
+    frame = pd.DataFrame(
+        {
+            "small": [1, 2, 3],
+            "huge": [2**62, -(2**62), 0],
+            "area": [1710.5, math.nan, math.inf],
+            "exact": [0.1, 1e300, -0.0],
+            "flag": [True, False, True],
+            "zone": ["RL", None, "RM"],
+            "count": pd.array([1, None, 3], dtype="Int64"),
+            "kind": pd.Categorical(["a", "b", "a"]),
+            "mixed": [True, 1, "1"],
+            "when": pd.to_datetime(["2008-01-01", "2009-06-30", None]),
+        }
+    )
+    before = frame.copy()
+    rows = decode_inputs(encode_frame(frame), [0, 1, 2])
+    assert rows[0] == {
+        "small": 1,
+        "huge": 2**62,
+        "area": 1710.5,
+        "exact": 0.1,
+        "flag": True,
+        "zone": "RL",
+        "count": 1,
+        "kind": "a",
+        "mixed": True,
+        "when": repr(pd.Timestamp("2008-01-01")),
+    }
+    assert rows[1]["area"] is None and rows[1]["zone"] is None and rows[1]["count"] is None
+    assert rows[1]["huge"] == -(2**62) and rows[1]["exact"] == 1e300
+    assert rows[2]["area"] is None and rows[2]["when"] is None and rows[2]["mixed"] == "1"
+    assert type(rows[1]["mixed"]) is int and type(rows[0]["small"]) is int
+    pd.testing.assert_frame_equal(frame, before)
+
+
+@given(
+    data_frames(
+        [
+            column("whole", dtype=np.int64),
+            column("real", dtype=np.float64),
+            column("text", elements=st.one_of(st.none(), st.text(max_size=8)), dtype=object),
+            column("yes", dtype=bool),
+        ]
+    )
+)
+def test_any_frame_reads_back_cell_for_cell(frame: pd.DataFrame) -> None:
+    """Generated frames (any int64, any float including NaN and infinities, text with
+    gaps, booleans) read back cell for cell as their JSON values, rows in order."""
+    expected = [
+        {name: _as_json(value) for name, value in row.items()}
+        for row in frame.astype(object).to_dict("records")
+    ]
+    decoded = decode_inputs(encode_frame(frame), range(len(frame)))
+    assert decoded == expected
+
+
+def test_records_of_different_keys_round_trip() -> None:
+    """Records keep their own keys; numpy scalars and NaN inside them become JSON."""
+    records = [{"a": np.int64(3), "b": math.nan}, {"c": [1, math.inf], "d": {"e": "x"}}]
+    blob = encode_json_rows([json_text(r) for r in records])
+    assert decode_inputs(blob, [1, 0]) == [{"c": [1, None], "d": {"e": "x"}}, {"a": 3, "b": None}]
+
+
+def test_calls_are_split_into_chunks_that_keep_row_numbers() -> None:
+    """7 rows in chunks of 3: chunks start at rows 0, 3 and 6, and row 5 reads back
+    with its own inputs, price, errors and warnings."""
+    frame = pd.DataFrame({"GrLivArea": [100 * i for i in range(7)]})
+    prices = [float(i) if i != 5 else None for i in range(7)]
+    errors = {5: [{"row": 5, "field": "GrLivArea", "message": "bad"}]}
+    warnings = {4: [{"row": 4, "field": "Street", "message": "rare"}]}
+    chunks = pack_call(
+        7, lambda a, b: encode_frame(frame.iloc[a:b]), prices, errors, warnings, chunk_rows=3
+    )
+    assert [(c.first_row, c.n_rows) for c in chunks] == [(0, 3), (3, 3), (6, 1)]
+    four, five = unpack_rows(chunks[1], [4, 5])
+    assert five["inputs"] == {"GrLivArea": 500} and five["prediction"] is None
+    assert five["errors"] == errors[5] and five["warnings"] is None
+    assert four["prediction"] == 4.0 and four["warnings"] == warnings[4]
+    assert json.loads(chunks[1].errors or "{}") == {"5": errors[5]}
+
+
+def test_row_ids_name_their_call_and_row() -> None:
+    """Ids are distinct UUID v7s sharing the call's prefix, in time order, and parse
+    back to (prefix, row); text that is no UUID v7 parses to None."""
+    prefix, ids = new_row_ids(300)
+    assert len(set(ids)) == 300 and ids == sorted(ids)
+    assert all(uuid.UUID(i).version == 7 for i in ids[::50])
+    assert parse_row_id(ids[299]) == (prefix, 299)
+    assert parse_row_id(ids[7].upper()) == (prefix, 7)
+    other_prefix, _ = new_row_ids(1)
+    assert other_prefix != prefix
+    millis = uuid.UUID(ids[0]).int >> 80
+    assert abs(millis / 1000 - datetime.now().timestamp()) < 60
+    for bad in ("not-an-id", str(uuid.uuid4()), ids[0][:-1]):
+        assert parse_row_id(bad) is None
