@@ -27,6 +27,7 @@ setup(
             "VERSION",
             "config.yml",
             "model_fingerprints.json",
+            "reference_cv.json",
             "py.typed",
             "datasets/*.csv",
             "trained_models/*.pkl",

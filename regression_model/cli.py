@@ -112,6 +112,7 @@ def _info(args: argparse.Namespace) -> int:
     import importlib.metadata
 
     from regression_model import audit
+    from regression_model.model_card import reference_summary
     from regression_model.predict import load_model
 
     model = load_model()
@@ -149,6 +150,7 @@ def _info(args: argparse.Namespace) -> int:
         f"RMSLE {heldout.get('rmsle', float('nan')):.4f}, R2 {heldout.get('r2', float('nan')):.4f}",
         f"{cv.get('folds')}-fold CV:       RMSLE {cv.get('rmsle_mean', float('nan')):.4f} "
         f"(std {cv.get('rmsle_std', float('nan')):.4f})",
+        f"compared with:   {reference_summary(metrics.get('reference_cv') or {})}",
         "libraries:       "
         + ", ".join(
             f"{name} {version}"

@@ -133,7 +133,7 @@ def build_model_card(
         "",
         f"A scikit-learn pipeline of feature-engine transformers and "
         f"`{manifest['estimator']['name']}` {manifest['estimator']['params']} on log price "
-        "(see the README's 'The model'). Seed "
+        f"(see the README's 'The model'){_trimming(manifest['estimator'])}. Seed "
         f"{manifest['random_state']}; config fingerprint `{manifest['config_fingerprint']}`.",
         "",
         "## How good it is",
@@ -142,6 +142,7 @@ def build_model_card(
         "| --- | --- |",
         f"| {cv['folds']}-fold CV RMSLE | {cv['rmsle_mean']:.4f} (std {cv['rmsle_std']:.4f}; "
         f"folds {', '.join(f'{s:.4f}' for s in cv['rmsle_per_fold'])}) |",
+        f"| reference package | {reference_summary(metrics.get('reference_cv') or {})} |",
         f"| held-out RMSLE ({heldout['rows']} rows) | {heldout['rmsle']:.4f} |",
         f"| held-out RMSE | ${heldout['rmse']:,.0f} |",
         f"| held-out R² | {heldout['r2']:.4f} |",
@@ -192,3 +193,23 @@ def build_model_card(
     files: dict[str, str | bytes] = {CARD_NAME: "\n".join(lines)}
     files.update(images or {})
     return files
+
+
+def reference_summary(reference: dict[str, Any]) -> str:
+    """The reference package's CV figure on our folds, in words (or why it is unknown)."""
+    if reference.get("rmsle_mean") is None:
+        return f"reference: not known ({reference.get('note', 'not recorded by this model')})"
+    return (
+        f"{reference['package']}, same folds: RMSLE {reference['rmsle_mean']:.4f} "
+        f"(std {reference['rmsle_std']:.4f})"
+    )
+
+
+def _trimming(estimator: dict[str, Any]) -> str:
+    sigma = estimator.get("trim_residuals_sigma")
+    if sigma is None:
+        return ""
+    return (
+        f", refitted without the training rows whose log-price residual lies beyond {sigma} "
+        "standard deviations"
+    )

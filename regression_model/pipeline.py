@@ -17,7 +17,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import Binarizer, StandardScaler
 
 from regression_model.config.core import Config
-from regression_model.processing.features import OrdinalMapper
+from regression_model.processing.features import OrdinalMapper, SplineFeatures
+from regression_model.processing.regressors import ResidualTrimmedRegressor
 
 ESTIMATORS: dict[str, Any] = {"Lasso": Lasso, "Ridge": Ridge, "ElasticNet": ElasticNet}
 
@@ -122,6 +123,17 @@ def build_pipeline(config: Config) -> Pipeline:
         for column in group.variables
     }
     add("ordinal_mappings", list(mappings), lambda: OrdinalMapper(mappings))
+    splines = cfg.spline_features
+    add(
+        "splines",
+        splines.variables,
+        lambda: SplineFeatures(
+            splines.variables,
+            n_knots=splines.n_knots,
+            degree=splines.degree,
+            extrapolation=splines.extrapolation,
+        ),
+    )
     add(
         "rare_label_encoder",
         cfg.nominal_vars,
@@ -142,6 +154,10 @@ def build_pipeline(config: Config) -> Pipeline:
     estimator = ESTIMATORS[cfg.estimator.name](
         random_state=cfg.random_state, **cfg.estimator.params
     )
+    if cfg.estimator.trim_residuals_sigma is not None:
+        estimator = ResidualTrimmedRegressor(
+            estimator, max_sigma=cfg.estimator.trim_residuals_sigma
+        )
     steps.append(
         (
             "regressor",

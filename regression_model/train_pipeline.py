@@ -7,6 +7,7 @@ or ``python -m regression_model.train_pipeline``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.metadata
 import json
 import logging
@@ -24,9 +25,9 @@ from sklearn.model_selection import KFold, cross_val_predict, train_test_split
 from sklearn.pipeline import Pipeline
 
 import regression_model
-from regression_model.config.core import TRAINED_MODEL_DIR, Config, get_config
+from regression_model.config.core import PACKAGE_ROOT, TRAINED_MODEL_DIR, Config, get_config
 from regression_model.errors import DataError
-from regression_model.model_card import build_model_card
+from regression_model.model_card import build_model_card, reference_summary
 from regression_model.pipeline import build_pipeline
 from regression_model.processing.data_manager import (
     artifact_name,
@@ -40,6 +41,9 @@ from regression_model.processing.validation import validate_inputs
 from regression_model.versioning import model_fingerprint
 
 logger = logging.getLogger("regression_model.train_pipeline")
+
+# The reference package's CV figure on our folds, written by benchmarks/reference_cv.py.
+REFERENCE_CV_FILE = PACKAGE_ROOT / "reference_cv.json"
 
 RECORDED_LIBRARIES = (
     "scikit-learn",
@@ -94,7 +98,7 @@ def evaluate(
     )
     fitted = clone(pipeline).fit(X_train, y_train)
     predicted = fitted.predict(X_test)
-    folds = KFold(n_splits=cfg.cv_folds, shuffle=True, random_state=cfg.random_state)
+    folds = cv_folds(config)
     cv_predictions = cross_val_predict(clone(pipeline), X, y, cv=folds)
     fold_scores = [
         rmsle(y.iloc[test_index], cv_predictions[test_index]) for _, test_index in folds.split(X)
@@ -114,6 +118,37 @@ def evaluate(
         },
     }
     return metrics, cv_predictions
+
+
+def cv_folds(config: Config) -> KFold:
+    """The k folds every CV figure is measured on (ours, the reference's, the search's)."""
+    cfg = config.model_config
+    return KFold(n_splits=cfg.cv_folds, shuffle=True, random_state=cfg.random_state)
+
+
+def fold_ids(X: pd.DataFrame, raw: pd.DataFrame, config: Config) -> list[list[int]]:
+    """The ``Id`` of the rows scored in each fold: what makes two CV figures comparable."""
+    return [[int(i) for i in raw.loc[X.index[test], "Id"]] for _, test in cv_folds(config).split(X)]
+
+
+def folds_sha256(ids: list[list[int]]) -> str:
+    """A fingerprint of a fold assignment."""
+    return hashlib.sha256(json.dumps(ids).encode("utf-8")).hexdigest()
+
+
+def reference_cv(folds_digest: str) -> dict[str, Any]:
+    """The reference package's CV RMSLE on these folds, as recorded by
+    ``benchmarks/reference_cv.py`` (it needs the reference's own environment,
+    so training reads the recorded figure rather than measuring it)."""
+    if not REFERENCE_CV_FILE.is_file():
+        return {"rmsle_mean": None, "note": f"{REFERENCE_CV_FILE.name} not found"}
+    recorded: dict[str, Any] = json.loads(REFERENCE_CV_FILE.read_text(encoding="utf-8"))
+    if recorded.get("folds_sha256") != folds_digest:
+        return {
+            "rmsle_mean": None,
+            "note": "recorded on other folds: run python benchmarks/reference_cv.py",
+        }
+    return recorded
 
 
 def check_ordinal_mappings(X: pd.DataFrame, config: Config) -> None:
@@ -172,12 +207,15 @@ def run_training(config: Config | None = None, data_path: Path | None = None) ->
     )
     pipeline = build_pipeline(cfg)
     metrics, cv_predictions = evaluate(pipeline, X, y, cfg)
+    metrics["cv"]["folds_sha256"] = folds_sha256(fold_ids(X, raw, cfg))
+    metrics["reference_cv"] = reference_cv(metrics["cv"]["folds_sha256"])
     logger.info("held-out metrics: %s", metrics["heldout"])
     logger.info(
-        "%d-fold CV RMSLE: %.4f (std %.4f)",
+        "%d-fold CV RMSLE: %.4f (std %.4f); %s",
         metrics["cv"]["folds"],
         metrics["cv"]["rmsle_mean"],
         metrics["cv"]["rmsle_std"],
+        reference_summary(metrics["reference_cv"]),
     )
     pipeline.fit(X, y)
     manifest = {

@@ -31,6 +31,8 @@ MODEL_CODE = (
     "processing/batch.py",
     "processing/validation.py",
     "processing/plan.py",
+    "processing/plan_compiler.py",
+    "processing/regressors.py",
     "processing/data_manager.py",
 )
 FINGERPRINT_RECORD = PACKAGE_ROOT / "model_fingerprints.json"

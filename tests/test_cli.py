@@ -104,7 +104,8 @@ def test_every_subcommand_has_help(command: str, tmp_path: Path) -> None:
 
 
 def test_info_tells_what_model_this_is(tmp_path: Path) -> None:
-    """info prints version, hashes, metrics, libraries and where the store is."""
+    """info prints version, hashes, metrics (with the reference's CV figure on the
+    same folds), libraries and where the store is."""
     done = cli("info", "--json", tmp_path=tmp_path)
     facts = json.loads(done.stdout)
     assert facts["version"] == regression_model.__version__
@@ -113,3 +114,5 @@ def test_info_tells_what_model_this_is(tmp_path: Path) -> None:
     assert facts["prediction_store"].endswith("store.sqlite3")
     text = cli("info", tmp_path=tmp_path).stdout
     assert "5-fold CV" in text and "scikit-learn" in text
+    reference = facts["metrics"]["reference_cv"]
+    assert f"same folds: RMSLE {reference['rmsle_mean']:.4f}" in text

@@ -93,6 +93,31 @@ def test_feature_without_imputation_group_is_refused() -> None:
     assert "LotFrontage" in str(info.value) and "features" in str(info.value)
 
 
+def test_spline_settings_are_checked() -> None:
+    """A spline variable the pipeline does not have at that step, an unknown
+    extrapolation, and a non-positive trimming sigma each fail naming their key."""
+    cases = [
+        ("    - MoSold\n\n", "    - MoSold\n    - Nope\n\n", "spline_features.variables", "Nope"),
+        (
+            "extrapolation: constant",
+            "extrapolation: cubic",
+            "spline_features.extrapolation",
+            "constant",
+        ),
+        (
+            "trim_residuals_sigma: 3.0",
+            "trim_residuals_sigma: 0.0",
+            "estimator.trim_residuals_sigma",
+            "greater than 0",
+        ),
+    ]
+    for old, new, key, fragment in cases:
+        assert old in TEXT, old
+        with pytest.raises(ConfigError) as info:
+            parse_config(TEXT.replace(old, new, 1))
+        assert key in str(info.value) and fragment in str(info.value), str(info.value)
+
+
 def test_unknown_estimator_is_refused() -> None:
     """Only the supported estimators may be named."""
     bad = TEXT.replace("  name: Lasso", "  name: RandomGuess")

@@ -1,22 +1,75 @@
-"""Our own transformer follows scikit-learn's conventions and maps labels exactly."""
+"""Our own transformers and regressor follow scikit-learn's conventions and do
+exactly what they say."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import Lasso, LinearRegression
+from sklearn.preprocessing import SplineTransformer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from regression_model.processing.features import OrdinalMapper
+from regression_model.processing.features import OrdinalMapper, SplineFeatures
+from regression_model.processing.regressors import ResidualTrimmedRegressor
 
 
-@parametrize_with_checks([OrdinalMapper()])
+@parametrize_with_checks(
+    [
+        OrdinalMapper(),
+        SplineFeatures(),
+        SplineFeatures(["x0"], n_knots=3, extrapolation="linear"),
+        ResidualTrimmedRegressor(Lasso(alpha=0.01)),
+    ]
+)
 def test_sklearn_estimator_checks(estimator: Any, check: Any) -> None:
-    """OrdinalMapper passes scikit-learn's estimator checks."""
+    """Our transformers and regressor pass scikit-learn's estimator checks."""
     check(estimator)
+
+
+def test_spline_features_append_sklearn_basis_and_copy() -> None:
+    """SplineFeatures appends exactly SplineTransformer's basis columns, named
+    <column>_sp<i>, keeps the input columns, and leaves the caller's frame alone."""
+    frame = pd.DataFrame({"GrLivArea": [800.0, 1200.0, 1500.0, 3000.0], "Street": list("abcd")})
+    before = frame.copy()
+    step = SplineFeatures(["GrLivArea"], n_knots=4, degree=2).fit(frame)
+    out = step.transform(frame.assign(GrLivArea=[100.0, 1200.0, 2000.0, 9000.0]))
+    expected = (
+        SplineTransformer(n_knots=4, degree=2, extrapolation="constant")
+        .fit(frame[["GrLivArea"]])
+        .transform(np.array([[100.0], [1200.0], [2000.0], [9000.0]]))
+    )
+    names = [f"GrLivArea_sp{i}" for i in range(5)]
+    assert list(out.columns) == ["GrLivArea", "Street", *names]
+    assert list(step.get_feature_names_out()) == list(out.columns)
+    np.testing.assert_allclose(out[names].to_numpy(), expected)
+    pd.testing.assert_frame_equal(frame, before)
+    with pytest.raises(ValueError, match="extrapolation"):
+        SplineFeatures(["GrLivArea"], extrapolation="periodic").fit(frame)
+    with pytest.raises(ValueError, match="Nope"):
+        SplineFeatures(["Nope"]).fit(frame)
+
+
+def test_trimmed_regressor_leaves_out_what_it_cannot_explain() -> None:
+    """Two sales far off a clean line are left out of the second fit, whose
+    coefficients are the clean line's; the data passed in is not modified."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 10, size=(200, 2))
+    y = 3 * X[:, 0] - 2 * X[:, 1] + 5 + rng.normal(0, 0.1, 200)
+    y[[10, 20]] += 40
+    X_before, y_before = X.copy(), y.copy()
+    model = ResidualTrimmedRegressor(LinearRegression(), max_sigma=3.0).fit(X, y)
+    assert sorted(np.flatnonzero(~model.inlier_mask_)) == [10, 20]
+    np.testing.assert_allclose(model.coef_, [3, -2], atol=0.02)
+    np.testing.assert_allclose(model.predict(X[:3]), model.estimator_.predict(X[:3]))
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(y, y_before)
+    untrimmed = LinearRegression().fit(X, y)
+    assert abs(untrimmed.intercept_ - 5) > abs(model.intercept_ - 5)
 
 
 def _frame() -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import numpy as np
@@ -74,15 +75,23 @@ def test_shipped_plan_file_is_the_compiled_spec(config: Config) -> None:
 
 
 def test_unknown_step_falls_back_to_the_pipeline(config: Config, test_frame: pd.DataFrame) -> None:
-    """With a step the compiler does not know (MinMaxScaler), the plan compiles the
-    steps before it and runs the rest through Pipeline.predict, with equal results."""
+    """With a step the compiler does not know (MinMaxScaler), there is no linear head
+    to fold the spline curves into: the plan compiles the steps before the splines
+    and runs the splines and the rest through Pipeline.predict, with equal results."""
     pipeline = build_pipeline(config)
     index = [name for name, _ in pipeline.steps].index("scaler")
     pipeline.steps[index] = ("scaler", MinMaxScaler().set_output(transform="pandas"))
     X, y, _ = training_frame(load_training_data(config), config)
     pipeline.fit(X, y)
     spec = compile_spec(pipeline)
-    assert spec["fallback_steps"] == ["one_hot_encoder", "scaler", "regressor"]
+    assert spec["fallback_steps"] == [
+        "splines",
+        "rare_label_encoder",
+        "one_hot_encoder",
+        "scaler",
+        "regressor",
+    ]
+    assert "piecewise_polynomials" not in {op["op"] for op in spec["operations"]}
     plan = ScoringPlan.from_spec(spec)
     plan.attach_pipeline(pipeline)
     batch = validate_table(FrameInput(test_frame), config)
@@ -97,3 +106,40 @@ def test_spec_with_unknown_operation_is_refused() -> None:
     spec["operations"][0]["op"] = "teleport"
     with pytest.raises(ValueError, match="teleport"):
         ScoringPlan.from_spec(spec)
+
+
+@pytest.mark.parametrize("extrapolation", ["constant", "linear"])
+def test_spline_curves_match_beyond_the_training_range(
+    extrapolation: str, config: Config, test_frame: pd.DataFrame
+) -> None:
+    """Spline steps folded into one polynomial per variable equal the pipeline inside
+    the training range and beyond both of its ends, for either extrapolation."""
+    from regression_model.config.core import CONFIG_FILE_PATH, parse_config
+
+    text = CONFIG_FILE_PATH.read_text(encoding="utf-8")
+    variant = parse_config(
+        text.replace("extrapolation: constant", f"extrapolation: {extrapolation}")
+    )
+    X, y, _ = training_frame(load_training_data(variant), variant)
+    pipeline = build_pipeline(variant).fit(X, y)
+    spec = compile_spec(pipeline)
+    curves = {
+        c for op in spec["operations"] if op["op"] == "piecewise_polynomials" for c in op["columns"]
+    }
+    assert curves and curves <= set(variant.model_config.spline_features.variables)
+    # The basis columns are folded away: the head adds the curves' sum with weight 1.
+    assert not [name for name in spec["head"]["numeric"] if re.search(r"_sp\d+$", name)]
+    assert spec["head"]["numeric"]["spline_curves"] == 1.0
+    assert spec["fallback_steps"] == []
+    frame = test_frame.head(60).copy()
+    frame.loc[:19, "GrLivArea"] = frame.loc[:19, "GrLivArea"] * 4  # above every house sold
+    frame.loc[20:39, "YearBuilt"] = 1801  # before every house sold (1872)
+    frame.loc[20:39, "LotArea"] = 200
+    frame.loc[40:, "OverallCond"] = 1
+    frame.loc[40:, "GarageArea"] = 3000
+    plan = ScoringPlan.from_spec(spec)
+    batch = validate_table(FrameInput(frame), variant)
+    assert len(batch.valid_rows) == 60
+    np.testing.assert_allclose(
+        plan.predict(batch), pipeline.predict(batch.frame(variant)), rtol=RTOL
+    )

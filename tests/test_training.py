@@ -17,7 +17,7 @@ from regression_model.pipeline import build_pipeline
 from regression_model.predict import load_model
 from regression_model.processing import data_manager
 from regression_model.processing.data_manager import file_sha256, load_training_data
-from regression_model.train_pipeline import training_frame
+from regression_model.train_pipeline import fold_ids, folds_sha256, reference_cv, training_frame
 from regression_model.versioning import model_fingerprint
 
 
@@ -74,6 +74,25 @@ def test_manifest_records_what_made_the_model(config: Config) -> None:
     assert {"rmse", "rmsle", "r2"} <= set(heldout)
     assert len(cv["rmsle_per_fold"]) == config.model_config.cv_folds == 5
     assert 0 < cv["rmsle_mean"] < 0.2
+
+
+def test_reference_figure_is_reported_only_on_the_same_folds(config: Config) -> None:
+    """The manifest carries the reference's CV RMSLE when it was measured on the
+    folds training used (same Ids per fold); on other folds training says so
+    instead of comparing unlike figures."""
+    raw = load_training_data(config)
+    X, _, _ = training_frame(raw, config)
+    ids = fold_ids(X, raw, config)
+    assert sorted(i for fold in ids for i in fold) == sorted(raw.loc[X.index, "Id"])
+    digest = folds_sha256(ids)
+    manifest = load_model().manifest
+    assert manifest["metrics"]["cv"]["folds_sha256"] == digest
+    recorded = manifest["metrics"]["reference_cv"]
+    assert recorded == reference_cv(digest)
+    assert recorded["rmsle_mean"] == pytest.approx(np.mean(recorded["rmsle_per_fold"]), abs=1e-5)
+    other = folds_sha256([list(reversed(fold)) for fold in ids])
+    assert reference_cv(other)["rmsle_mean"] is None
+    assert "other folds" in reference_cv(other)["note"]
 
 
 def test_failed_write_leaves_no_partial_artifact(tmp_path: Path) -> None:

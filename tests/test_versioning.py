@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import re
 from pathlib import Path
 
 import regression_model
@@ -38,5 +39,5 @@ def test_fingerprint_sees_config_changes_but_not_comments() -> None:
     text = CONFIG_FILE_PATH.read_text(encoding="utf-8")
     base = model_fingerprint(parse_config(text))
     assert model_fingerprint(parse_config(text + "\n# a comment\n")) == base
-    changed = parse_config(text.replace("alpha: 0.0005", "alpha: 0.001"))
+    changed = parse_config(re.sub(r"alpha: [0-9.]+", "alpha: 0.0123", text, count=1))
     assert model_fingerprint(changed) != base

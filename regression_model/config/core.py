@@ -24,6 +24,7 @@ from strictyaml import (
     Int,
     Map,
     MapPattern,
+    Optional,
     Seq,
     Str,
     YAMLError,
@@ -69,6 +70,9 @@ CONFIG_SCHEMA = Map(
         | Seq(Map({"name": Str(), "function": Str(), "variables": Seq(Str())})),
         "log_transform_vars": _NAMES,
         "binarize_vars": _NAMES,
+        "spline_features": Map(
+            {"n_knots": Int(), "degree": Int(), "extrapolation": Str(), "variables": _NAMES}
+        ),
         "ordinal_mappings": MapPattern(
             Str(), Map({"variables": Seq(Str()), "mapping": MapPattern(Str(), Int())})
         ),
@@ -81,7 +85,11 @@ CONFIG_SCHEMA = Map(
         "cv_folds": Int(),
         "prediction_store": Map({"url": Str(), "busy_timeout_seconds": Float()}),
         "estimator": Map(
-            {"name": Str(), "params": MapPattern(Str(), Int() | Float() | Bool() | Str())}
+            {
+                "name": Str(),
+                "params": MapPattern(Str(), Int() | Float() | Bool() | Str()),
+                Optional("trim_residuals_sigma"): Float(),
+            }
         ),
     }
 )
@@ -143,9 +151,19 @@ class PriceRange(_Strict):
         return self
 
 
+class SplineConfig(_Strict):
+    n_knots: int = Field(ge=2)
+    degree: int = Field(ge=1)
+    extrapolation: Literal["constant", "linear"]
+    variables: list[str]
+
+
 class EstimatorConfig(_Strict):
     name: Literal["Lasso", "Ridge", "ElasticNet"]
     params: dict[str, int | float | bool | str]
+    # Refit without training rows whose log-price residual is further than this
+    # many standard deviations from the mean; None fits once on every row.
+    trim_residuals_sigma: float | None = Field(default=None, gt=0)
 
 
 class ModelConfig(_Strict):
@@ -165,6 +183,7 @@ class ModelConfig(_Strict):
     derived_features: list[DerivedFeature]
     log_transform_vars: list[str]
     binarize_vars: list[str]
+    spline_features: SplineConfig
     ordinal_mappings: dict[str, OrdinalMapping]
     nominal_vars: list[str]
     rare_label_tolerance: float = Field(ge=0.0, lt=1.0)
@@ -282,6 +301,12 @@ def _check_groups(cfg: ModelConfig) -> None:
                 f"ordinal_mappings.{name}.mapping: needs 'Missing', the category written "
                 "for absent values of categorical_vars_absent_when_missing"
             )
+    require_subset(
+        "spline_features.variables",
+        cfg.spline_features.variables,
+        numeric | derived | mapped,
+        "numerical_vars, derived features or ordinal_mappings variables",
+    )
     if both := sorted(mapped & set(cfg.nominal_vars)):
         raise ValueError(f"nominal_vars: {both} already have an ordinal mapping")
     if unencoded := [c for c in cfg.categorical_vars if c not in mapped | set(cfg.nominal_vars)]:

@@ -20,8 +20,9 @@ from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import Binarizer, StandardScaler
 
-from regression_model.processing.features import OrdinalMapper
+from regression_model.processing.features import OrdinalMapper, SplineFeatures
 from regression_model.processing.plan import SPEC_FORMAT
+from regression_model.processing.regressors import ResidualTrimmedRegressor
 
 _LINEAR = (Lasso, Ridge, ElasticNet, LinearRegression)
 _REDUCERS = ("sum", "prod", "mean", "max", "min")
@@ -92,7 +93,66 @@ def _step_operations(step: Any) -> list[dict[str, Any]] | None:
             }
             for v, frequent in step.encoder_dict_.items()
         ]
+    if kind is SplineFeatures and step.extrapolation in ("constant", "linear"):
+        # Placeholders: the basis columns only make sense folded into the linear
+        # head's weights (see _fold_splines); without a head this step falls back.
+        return [
+            {"op": _SPLINE_BASIS, "column": v, "basis": step.basis_names(v), "spline": spline}
+            for v, spline in zip(step.variables_, _bsplines(step), strict=True)
+        ]
     return None
+
+
+_SPLINE_BASIS = "spline_basis (compile time only)"
+_CURVES = "spline_curves"  # the sum of every folded spline curve
+
+
+def _bsplines(step: SplineFeatures) -> list[tuple[Any, float]]:
+    """Each variable's fitted basis, with 1 when it extrapolates linearly, else 0."""
+    if step.spline_ is None:
+        return []
+    slope = 1.0 if step.extrapolation == "linear" else 0.0
+    return [(basis, slope) for basis in step.spline_.bsplines_]
+
+
+def _fold_splines(operations: list[dict[str, Any]], head: dict[str, Any]) -> list[dict[str, Any]]:
+    """Replace a spline step's placeholders by one ``piecewise_polynomials``
+    operation: per variable, the head's weights of its basis columns summed into
+    a single curve; the head adds the sum of the curves with weight 1."""
+    from scipy.interpolate import BSpline, PPoly
+
+    folded: list[dict[str, Any]] = []
+    for op in operations:
+        if op["op"] != _SPLINE_BASIS:
+            folded.append(op)
+            continue
+        if not folded or folded[-1]["op"] != "piecewise_polynomials":
+            folded.append(
+                {"op": "piecewise_polynomials", "columns": [], "target": _CURVES, "breaks": [],
+                 "coefficients": [], "low": [], "high": [], "slope_below": [],
+                 "slope_above": []}
+            )  # fmt: skip
+        group = folded[-1]
+        weights = np.array([head["numeric"].pop(name, 0.0) for name in op["basis"]])
+        if not weights.any():  # the Lasso dropped every basis column: no curve
+            continue
+        basis, slope_order = op["spline"]
+        degree = int(basis.k)
+        curve = BSpline(basis.t, weights, degree, extrapolate=False)
+        low, high = float(basis.t[degree]), float(basis.t[-degree - 1])
+        pieces = PPoly.from_spline(curve)
+        inside = [i for i in range(len(pieces.x) - 1) if low <= pieces.x[i] < high]
+        group["columns"].append(op["column"])
+        group["breaks"].append([float(pieces.x[i]) for i in inside])
+        group["coefficients"].append([[float(c) for c in pieces.c[:, i]] for i in inside])
+        group["low"].append(low)
+        group["high"].append(high)
+        # Beyond the training range the curve keeps its end value, plus the end
+        # tangent when the step extrapolates linearly.
+        group["slope_below"].append(slope_order * float(curve(low, nu=1)))
+        group["slope_above"].append(slope_order * float(curve(high, nu=1)))
+        head["numeric"][_CURVES] = 1.0
+    return [op for op in folded if op["op"] != "piecewise_polynomials" or op["columns"]]
 
 
 def _linear_head(steps: list[tuple[str, Any]]) -> dict[str, Any] | None:
@@ -110,11 +170,15 @@ def _linear_head(steps: list[tuple[str, Any]]) -> dict[str, Any] | None:
         and regressor.func is np.log
         and regressor.inverse_func is np.exp
         and regressor.transformer is None
-        and type(regressor.regressor_) in _LINEAR
     ):
         return None
+    linear = regressor.regressor_
+    if type(linear) is ResidualTrimmedRegressor:  # predicts with its refitted estimator
+        linear = linear.estimator_
+    if type(linear) not in _LINEAR:
+        return None
     names = [str(n) for n in scaler.feature_names_in_]
-    coef = np.ravel(regressor.regressor_.coef_)
+    coef = np.ravel(linear.coef_)
     mean = scaler.mean_ if scaler.with_mean else np.zeros(len(names))
     scale = scaler.scale_ if scaler.with_std else np.ones(len(names))
     weights = coef / scale
@@ -131,7 +195,7 @@ def _linear_head(steps: list[tuple[str, Any]]) -> dict[str, Any] | None:
             tables[variable][category] = tables[variable].get(category, 0.0) + float(weight)
         else:
             numeric[name] = float(weight)
-    intercept = float(regressor.regressor_.intercept_ - np.dot(weights, mean))
+    intercept = float(linear.intercept_ - np.dot(weights, mean))
     return {"intercept": intercept, "numeric": numeric, "tables": tables}
 
 
@@ -160,6 +224,13 @@ def compile_spec(pipeline: Pipeline) -> dict[str, Any]:
             break
         operations += ops
         position += 1
+    placeholders = [i for i, op in enumerate(operations) if op["op"] == _SPLINE_BASIS]
+    if head is not None:
+        operations = _fold_splines(operations, head)
+    elif placeholders:  # no head to fold into: the spline step and all after fall back
+        spline_step = next(i for i, (_, step) in enumerate(steps) if type(step) is SplineFeatures)
+        operations = operations[: placeholders[0]]
+        position = spline_step
     return {
         "format": SPEC_FORMAT,
         "operations": operations,
