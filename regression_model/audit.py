@@ -27,7 +27,15 @@ from regression_model.config.core import get_config
 from regression_model.errors import PredictionStoreError
 from regression_model.processing.record_ids import new_id
 
-__all__ = ["find", "get_record", "get_store", "new_id", "reproduce", "resolve_url"]
+__all__ = [
+    "default_sqlite_path",
+    "find",
+    "get_record",
+    "get_store",
+    "new_id",
+    "reproduce",
+    "resolve_url",
+]
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when a store is in use
     from regression_model.processing.prediction_store import PredictionStore
