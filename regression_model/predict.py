@@ -239,7 +239,6 @@ def _record(
 ) -> None:
     """Write the call's records; PredictionStoreError propagates, so the caller
     gets no prediction that is not recorded."""
-    n_rows = scored.table.n_rows
     store.write_call(
         call_id=call_id,
         id_prefix=id_prefix,
@@ -247,9 +246,7 @@ def _record(
         model_version=model.version,
         artifact_sha256=model.artifact_sha256,
         config_fingerprint=str(model.manifest.get("config_fingerprint", "")),
-        n_rows=n_rows,
         chunks=pack_call(
-            n_rows,
             scored.table.encode_rows,
             scored.predictions,
             _group(scored.errors),

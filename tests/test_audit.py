@@ -158,8 +158,7 @@ def test_replay_refuses_another_models_record(store_url: str, house: dict[str, A
         model_version="0.0.1",
         artifact_sha256="0" * 64,
         config_fingerprint="0" * 64,
-        n_rows=1,
-        chunks=pack_call(1, lambda start, stop: inputs, [123.0], {}, {}),
+        chunks=pack_call(lambda start, stop: inputs, [123.0], {}, {}),
     )
     replay = audit.reproduce(prediction_id)
     assert replay["match"] is None and replay["recomputed"] is None

@@ -112,7 +112,7 @@ def test_calls_are_split_into_chunks_that_keep_row_numbers() -> None:
     errors = {5: [{"row": 5, "field": "GrLivArea", "message": "bad"}]}
     warnings = {4: [{"row": 4, "field": "Street", "message": "rare"}]}
     chunks = pack_call(
-        7, lambda a, b: encode_frame(frame.iloc[a:b]), prices, errors, warnings, chunk_rows=3
+        lambda a, b: encode_frame(frame.iloc[a:b]), prices, errors, warnings, chunk_rows=3
     )
     assert [(c.first_row, c.n_rows) for c in chunks] == [(0, 3), (3, 3), (6, 1)]
     four, five = unpack_rows(chunks[1], [4, 5])

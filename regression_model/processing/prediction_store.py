@@ -288,11 +288,11 @@ class PredictionStore:
         model_version: str,
         artifact_sha256: str,
         config_fingerprint: str,
-        n_rows: int,
         chunks: Sequence[RecordChunk],
     ) -> None:
         """Write one call (its row in ``calls`` and its packed chunks) in one
         transaction, or raise PredictionStoreError."""
+        n_rows = sum(chunk.n_rows for chunk in chunks)
         if n_rows == 0:
             return
         with self._transaction("record the predictions") as connection:

@@ -45,15 +45,16 @@ class RecordChunk:
 
 
 def pack_call(
-    n_rows: int,
     encode_inputs: Callable[[int, int], bytes],
     predictions: Sequence[float | None],
     errors: Mapping[int, list[dict[str, Any]]],
     warnings: Mapping[int, list[dict[str, Any]]],
     chunk_rows: int = CHUNK_ROWS,
 ) -> list[RecordChunk]:
-    """Pack a call's rows into chunks; ``encode_inputs(start, stop)`` packs inputs."""
+    """Pack a call's rows (one per prediction) into chunks; ``encode_inputs(start,
+    stop)`` packs the inputs of rows ``start .. stop - 1``."""
     prices = np.array([math.nan if p is None else p for p in predictions], dtype=np.float64)
+    n_rows = len(prices)
     chunks = []
     for start in range(0, n_rows, chunk_rows):
         stop = min(start + chunk_rows, n_rows)
@@ -135,6 +136,8 @@ def decode_inputs(blob: bytes, positions: Sequence[int]) -> list[dict[str, Any]]
     if header["format"] == "jsonl":
         lines = bytes(body).decode("utf-8").split("\n")
         return [json.loads(lines[p]) for p in positions]
+    if not header["columns"]:  # a frame without columns: empty rows
+        return [{} for _ in positions]
     n_rows = header["n_rows"]
     names, values = [], []
     offset = 0
@@ -155,9 +158,7 @@ def decode_inputs(blob: bytes, positions: Sequence[int]) -> list[dict[str, Any]]
             values.append([v if math.isfinite(v) else None for v in picked.tolist()])
         else:
             values.append(picked.tolist())
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)] or [
-        {} for _ in positions
-    ]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _pack(header: Mapping[str, Any], body: bytes) -> bytes:
