@@ -34,6 +34,7 @@ setup(
             "trained_models/*.json",
             "trained_models/*.md",
             "trained_models/*.png",
+            "training/templates/*.md",
         ]
     },
     include_package_data=True,

@@ -112,7 +112,6 @@ def _info(args: argparse.Namespace) -> int:
     import importlib.metadata
 
     from regression_model import audit
-    from regression_model.model_card import reference_summary
     from regression_model.predict import load_model
 
     model = load_model()
@@ -139,32 +138,64 @@ def _info(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(facts, indent=2))
         return EXIT_OK
-    metrics = facts["metrics"] or {}
-    heldout, cv = metrics.get("heldout", {}), metrics.get("cv", {})
-    lines = [
-        f"regression_model {facts['version']}, trained {facts['trained_at']}",
-        f"artifact:        {facts['artifact']}",
-        f"artifact sha256: {facts['artifact_sha256']}",
-        f"training data:   sha256 {facts['training_data_sha256']}",
-        f"held-out:        RMSE {heldout.get('rmse', float('nan')):,.0f} $, "
-        f"RMSLE {heldout.get('rmsle', float('nan')):.4f}, R2 {heldout.get('r2', float('nan')):.4f}",
-        f"{cv.get('folds')}-fold CV:       RMSLE {cv.get('rmsle_mean', float('nan')):.4f} "
-        f"(std {cv.get('rmsle_std', float('nan')):.4f})",
-        f"compared with:   {reference_summary(metrics.get('reference_cv') or {})}",
-        "libraries:       "
-        + ", ".join(
-            f"{name} {version}"
-            + (
-                ""
-                if version == facts["libraries_installed"][name]
-                else f" (installed {facts['libraries_installed'][name]})"
-            )
-            for name, version in (facts["libraries_at_training"] or {}).items()
-        ),
-        f"predictions go:  {facts['prediction_store']}",
-    ]
-    print("\n".join(lines))
+    print("\n".join(f"{label:<16} {describe(facts)}" for label, describe in _INFO_LINES))
     return EXIT_OK
+
+
+def _accuracy(facts: dict[str, Any]) -> str:
+    cv = facts["metrics"]["cv"]
+    every, without = cv["all_rows"], cv["without_flagged"]
+    return (
+        f"repeated {cv['folds']}-fold CV RMSLE over all {every['rows']} rows "
+        f"{every['pooled_mean']:.4f} (std {every['pooled_std']:.4f}, {len(cv['seeds'])} seeds); "
+        f"without the flagged sales {without['pooled_mean']:.4f}"
+    )
+
+
+def _ranges(facts: dict[str, Any]) -> str:
+    intervals = facts["metrics"]["intervals"]
+    return (
+        f"{intervals['nominal']:.0%} nominal: {intervals['coverage']:.1%} of true prices "
+        f"inside in CV, median width {intervals['median_width']:.1%} of the price"
+    )
+
+
+def _beyond(facts: dict[str, Any]) -> str:
+    beyond = facts["metrics"]["out_of_range"]
+    return (
+        f"{beyond['rows']:.1f} training rows per CV seed, RMSLE {beyond['rmsle_beyond']:.4f} "
+        f"(the others {beyond['rmsle_within']:.4f})"
+    )
+
+
+def _libraries(facts: dict[str, Any]) -> str:
+    installed = facts["libraries_installed"]
+    return ", ".join(
+        f"{name} {version}"
+        + ("" if version == installed[name] else f" (installed {installed[name]})")
+        for name, version in (facts["libraries_at_training"] or {}).items()
+    )
+
+
+def _reference(facts: dict[str, Any]) -> str:
+    from regression_model.model_card import reference_summary
+
+    return reference_summary(facts["metrics"].get("reference_cv") or {})
+
+
+# What `regression-model info` prints, line by line.
+_INFO_LINES: list[tuple[str, Any]] = [
+    ("regression_model", lambda f: f"{f['version']}, trained {f['trained_at']}"),
+    ("artifact:", lambda f: f["artifact"]),
+    ("artifact sha256:", lambda f: f["artifact_sha256"]),
+    ("training data:", lambda f: f"sha256 {f['training_data_sha256']}"),
+    ("accuracy:", _accuracy),
+    ("compared with:", _reference),
+    ("price ranges:", _ranges),
+    ("beyond training:", _beyond),
+    ("libraries:", _libraries),
+    ("predictions go:", lambda f: f["prediction_store"]),
+]
 
 
 def _reproduce(args: argparse.Namespace) -> int:

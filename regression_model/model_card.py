@@ -1,7 +1,8 @@
 """The model card: what the model is for, how good it is, and where it fails.
 
 Training writes ``model_card.md`` beside the artifact (the wheel carries it)
-from the manifest and the cross-validated predictions. Plots are PNG files
+from the manifest and the cross-validated predictions, by filling the
+Markdown template ``training/templates/model_card.md``. Plots are PNG files
 drawn with matplotlib, an optional extra (``pip install
 "regression-model[report]"``); without it the card is written without plots
 and says so.
@@ -10,10 +11,14 @@ and says so.
 from __future__ import annotations
 
 import io
+from importlib import resources
+from string import Template
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from regression_model.training.intervals import BAND_NAMES, band_of
 
 CARD_NAME = "model_card.md"
 PLOT_NAMES = {
@@ -21,19 +26,20 @@ PLOT_NAMES = {
     "residuals_by_band": "model_card_residuals_by_band.png",
     "top_coefficients": "model_card_top_coefficients.png",
 }
-PRICE_BANDS = [0, 100_000, 150_000, 200_000, 300_000, np.inf]
 
 
 def residuals_by_band(actual: pd.Series, predicted: np.ndarray) -> pd.DataFrame:
-    """RMSLE, bias and row count of the predictions per band of actual price."""
-    frame = pd.DataFrame({"actual": actual.to_numpy(), "predicted": predicted})
-    frame["log_error"] = np.log(frame["predicted"]) - np.log(frame["actual"])
-    labels = ["under $100k", "$100k-150k", "$150k-200k", "$200k-300k", "$300k and over"]
-    frame["band"] = pd.cut(frame["actual"], PRICE_BANDS, labels=labels, right=False)
+    """RMSLE, bias and row count per band of actual price. ``predicted`` is
+    one row of prices per CV seed (or a single row); every seed counts."""
+    predicted = np.atleast_2d(predicted)
+    prices = np.tile(actual.to_numpy(dtype=np.float64), len(predicted))
+    frame = pd.DataFrame(
+        {"log_error": np.log(predicted.ravel()) - np.log(prices), "band": band_of(prices)}
+    )
     grouped = frame.groupby("band", observed=False)["log_error"]
     return pd.DataFrame(
         {
-            "rows": grouped.size(),
+            "rows": grouped.size() // len(predicted),
             "rmsle": grouped.apply(lambda e: float(np.sqrt(np.mean(e**2))) if len(e) else np.nan),
             "median_error_pct": grouped.apply(
                 lambda e: float(np.expm1(np.median(e)) * 100) if len(e) else np.nan
@@ -77,13 +83,13 @@ def _plots(
         yscale="log",
         xlabel="actual price ($)",
         ylabel="cross-validated prediction ($)",
-        title="Predicted vs actual (5-fold CV)",
+        title="Predicted vs actual (cross-validation, first seed)",
     )
     save("predicted_vs_actual", figure)
 
     figure, axis = plt.subplots(figsize=(7, 4))
     axis.bar(bands.index.astype(str), bands["rmsle"])
-    axis.set(ylabel="RMSLE", title="Error by band of actual price (5-fold CV)")
+    axis.set(ylabel="RMSLE", title="Error by band of actual price (cross-validation)")
     axis.tick_params(axis="x", rotation=20)
     save("residuals_by_band", figure)
 
@@ -94,6 +100,56 @@ def _plots(
     return images
 
 
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _seed_rows(cv: dict[str, Any]) -> str:
+    every, without = cv["all_rows"], cv["without_flagged"]
+    rows = [
+        f"| {a['seed']} | {a['pooled']:.4f} | {a['fold_mean']:.4f} | {b['pooled']:.4f} "
+        f"| {b['fold_mean']:.4f} |"
+        for a, b in zip(every["per_seed"], without["per_seed"], strict=True)
+    ]
+    rows.append(
+        "| **mean (std)** | "
+        + " | ".join(
+            f"**{part[f'{key}_mean']:.4f}** ({part[f'{key}_std']:.4f})"
+            for part in (every, without)
+            for key in ("pooled", "fold_mean")
+        )
+        + " |"
+    )
+    return "\n".join(rows)
+
+
+def _reference(reference: dict[str, Any]) -> str:
+    if reference.get("pooled_mean") is None:
+        return f"The reference package under the same protocol: {reference_summary(reference)}."
+    per_seed = ", ".join(
+        f"seed {s['seed']}: {s['pooled']:.4f}" for s in reference.get("per_seed", [])
+    )
+    return (
+        f"The reference package, {reference['package']}, under the same protocol (same "
+        f"folds, every row scored, fitted as its own training does): pooled RMSLE "
+        f"{reference['pooled_mean']:.4f} (std {reference['pooled_std']:.4f}; {per_seed})."
+    )
+
+
+def _band_rows(intervals: dict[str, Any]) -> str:
+    return "\n".join(
+        f"| {name} | {band['rows']} | {band['coverage']:.1%} | {band['median_width']:.1%} |"
+        for name, band in intervals["by_band"].items()
+    )
+
+
+def _error_rows(bands: pd.DataFrame) -> str:
+    return "\n".join(
+        f"| {band} | {int(row['rows'])} | {row['rmsle']:.4f} | {row['median_error_pct']:+.1f}% |"
+        for band, row in bands.iterrows()
+    )
+
+
 def build_model_card(
     manifest: dict[str, Any],
     pipeline: Any,
@@ -102,114 +158,84 @@ def build_model_card(
 ) -> dict[str, str | bytes]:
     """The card's Markdown and, when matplotlib is installed, its PNG plots.
 
+    ``cv_predicted`` holds the cross-validated prices, one row per CV seed.
+
     Returns
     -------
     dict
         ``{file name: content}``: ``model_card.md`` (str) and the PNGs (bytes).
     """
-    bands = residuals_by_band(actual, cv_predicted)
+    predicted = np.atleast_2d(cv_predicted)
+    bands = residuals_by_band(actual, predicted)
     coefficients = top_coefficients(pipeline)
-    images = _plots(actual, cv_predicted, bands, coefficients)
+    images = _plots(actual, predicted[0], bands, coefficients)
     metrics = manifest["metrics"]
-    heldout, cv = metrics["heldout"], metrics["cv"]
-    lines = [
-        f"# Model card: regression_model {manifest['version']}",
-        "",
-        f"Trained {manifest['trained_at']} on `{manifest['training_data_file']}` "
-        f"(sha256 `{manifest['training_data_sha256']}`), {manifest['training_rows']} rows "
-        f"after dropping rows {manifest['outlier_rows_dropped']} (the data author's huge, "
-        "cheap sales).",
-        "",
-        "## What it is for",
-        "",
-        "Estimating the sale price of a residential property in Ames, Iowa, as sold between "
-        "2006 and 2010, from the 79 attributes of the Ames Housing data (De Cock). "
-        "Not for: other cities or years (no inflation or market adjustment), commercial "
-        "property, houses far outside the training data (prices outside the configured "
-        "plausible range are refused), or decisions about people (lending, appraisal) "
-        "without a human review.",
-        "",
-        "## Model",
-        "",
-        f"A scikit-learn pipeline of feature-engine transformers and "
-        f"`{manifest['estimator']['name']}` {manifest['estimator']['params']} on log price "
-        f"(see the README's 'The model'){_trimming(manifest['estimator'])}. Seed "
-        f"{manifest['random_state']}; config fingerprint `{manifest['config_fingerprint']}`.",
-        "",
-        "## How good it is",
-        "",
-        "| measure | value |",
-        "| --- | --- |",
-        f"| {cv['folds']}-fold CV RMSLE | {cv['rmsle_mean']:.4f} (std {cv['rmsle_std']:.4f}; "
-        f"folds {', '.join(f'{s:.4f}' for s in cv['rmsle_per_fold'])}) |",
-        f"| reference package | {reference_summary(metrics.get('reference_cv') or {})} |",
-        f"| held-out RMSLE ({heldout['rows']} rows) | {heldout['rmsle']:.4f} |",
-        f"| held-out RMSE | ${heldout['rmse']:,.0f} |",
-        f"| held-out R² | {heldout['r2']:.4f} |",
-        "",
-        "## Where it fails",
-        "",
-        "Cross-validated errors by band of actual price (a positive median error means the "
-        "model prices that band too high):",
-        "",
-        "| band | rows | RMSLE | median error |",
-        "| --- | --- | --- | --- |",
-    ]
-    for band, row in bands.iterrows():
-        rows, error, bias = int(row["rows"]), row["rmsle"], row["median_error_pct"]
-        lines.append(f"| {band} | {rows} | {error:.4f} | {bias:+.1f}% |")
-    worst = bands["rmsle"].idxmax()
-    lines += [
-        "",
-        f"The largest relative errors are in the band {worst} (RMSLE "
-        f"{float(bands['rmsle'].max()):.4f}). Rare categories (under 1% of training rows) are "
-        "pooled as 'Rare', and categories never seen in training are priced as such, with a "
-        "warning.",
-        "",
-        "## Largest coefficients",
-        "",
-        "| feature | coefficient |",
-        "| --- | --- |",
-        *[f"| {name} | {weight:+.4f} |" for name, weight in coefficients.items()],
-        "",
-        "## Plots",
-        "",
-    ]
-    if images is None:
-        lines.append(
-            'Not drawn: matplotlib is not installed (`pip install "regression-model[report]"`).'
-        )
-    else:
-        lines += [f"![{name}]({file})" for name, file in PLOT_NAMES.items()]
-    lines += [
-        "",
-        "## Versions",
-        "",
-        f"Python {manifest['python']}; "
-        + ", ".join(f"{k} {v}" for k, v in manifest["libraries"].items())
-        + ".",
-        "",
-    ]
-    files: dict[str, str | bytes] = {CARD_NAME: "\n".join(lines)}
+    cv, intervals, beyond = metrics["cv"], metrics["intervals"], metrics["out_of_range"]
+    estimator = manifest["estimator"]
+    sigma = estimator.get("trim_residuals_sigma")
+    plots = (
+        'Not drawn: matplotlib is not installed (`pip install "regression-model[report]"`).'
+        if images is None
+        else "\n".join(f"![{name}]({file})" for name, file in PLOT_NAMES.items())
+    )
+    template = Template(
+        resources.files("regression_model.training")
+        .joinpath("templates", CARD_NAME)
+        .read_text(encoding="utf-8")
+    )
+    text = template.substitute(
+        version=manifest["version"],
+        trained_at=manifest["trained_at"],
+        data_file=manifest["training_data_file"],
+        data_sha256=manifest["training_data_sha256"],
+        rows=manifest["training_rows"],
+        flagged_count=len(manifest["flagged_sales"]),
+        flagged_ids=", ".join(map(str, manifest["flagged_sales"])) or "none",
+        nominal=f"{intervals['nominal']:.0%}",
+        estimator=estimator["name"],
+        params=estimator["params"],
+        trimming=""
+        if sigma is None
+        else f", refitted without the training rows whose log-price residual lies beyond "
+        f"{sigma} standard deviations",
+        random_state=manifest["random_state"],
+        config_fingerprint=manifest["config_fingerprint"],
+        folds=cv["folds"],
+        seeds=", ".join(map(str, cv["seeds"])),
+        seed_rows=_seed_rows(cv),
+        reference=_reference(metrics.get("reference_cv") or {}),
+        coverage=_percent(intervals["coverage"]),
+        coverage_per_seed=", ".join(_percent(c) for c in intervals["coverage_per_seed"]),
+        median_width=_percent(intervals["median_width"]),
+        band_rows=_band_rows(intervals),
+        beyond_rows=f"{intervals['beyond_training']['rows_per_seed']:.1f}",
+        beyond_coverage=_percent(intervals["beyond_training"]["coverage"]),
+        beyond_width=_percent(intervals["beyond_training"]["median_width"]),
+        joint_share=f"{beyond['joint_quantile']:.1%}",
+        beyond_rmsle=f"{beyond['rmsle_beyond']:.4f}",
+        within_rmsle=f"{beyond['rmsle_within']:.4f}",
+        error_rows=_error_rows(bands),
+        worst_band=bands["rmsle"].idxmax(),
+        worst_rmsle=f"{float(bands['rmsle'].max()):.4f}",
+        coefficient_rows="\n".join(f"| {n} | {w:+.4f} |" for n, w in coefficients.items()),
+        plots=plots,
+        python=manifest["python"],
+        libraries=", ".join(f"{k} {v}" for k, v in manifest["libraries"].items()),
+    )
+    files: dict[str, str | bytes] = {CARD_NAME: text}
     files.update(images or {})
     return files
 
 
 def reference_summary(reference: dict[str, Any]) -> str:
-    """The reference package's CV figure on our folds, in words (or why it is unknown)."""
-    if reference.get("rmsle_mean") is None:
+    """The reference package's repeated-CV figure on our folds, in words (or why
+    it is unknown)."""
+    if reference.get("pooled_mean") is None:
         return f"reference: not known ({reference.get('note', 'not recorded by this model')})"
     return (
-        f"{reference['package']}, same folds: RMSLE {reference['rmsle_mean']:.4f} "
-        f"(std {reference['rmsle_std']:.4f})"
+        f"{reference['package']}, same folds and rows: RMSLE {reference['pooled_mean']:.4f} "
+        f"(std {reference['pooled_std']:.4f})"
     )
 
 
-def _trimming(estimator: dict[str, Any]) -> str:
-    sigma = estimator.get("trim_residuals_sigma")
-    if sigma is None:
-        return ""
-    return (
-        f", refitted without the training rows whose log-price residual lies beyond {sigma} "
-        "standard deviations"
-    )
+__all__ = ["BAND_NAMES", "build_model_card", "reference_summary", "residuals_by_band"]

@@ -17,7 +17,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import Binarizer, StandardScaler
 
 from regression_model.config.core import Config
-from regression_model.processing.features import OrdinalMapper, SplineFeatures
+from regression_model.processing.features import (
+    FrequentCategoryImputer,
+    OrdinalMapper,
+    SplineFeatures,
+)
+from regression_model.processing.range_checks import FieldRangeChecker, JointRangeChecker
 from regression_model.processing.regressors import ResidualTrimmedRegressor
 
 ESTIMATORS: dict[str, Any] = {"Lasso": Lasso, "Ridge": Ridge, "ElasticNet": ElasticNet}
@@ -47,7 +52,7 @@ def build_pipeline(config: Config) -> Pipeline:
     >>> from regression_model.pipeline import build_pipeline
     >>> pipe = build_pipeline(get_config())
     >>> pipe.steps[0][0], pipe.steps[-1][0]
-    ('absent_category_imputer', 'regressor')
+    ('field_ranges', 'regressor')
     """
     cfg = config.model_config
     steps: list[tuple[str, Any]] = []
@@ -57,6 +62,9 @@ def build_pipeline(config: Config) -> Pipeline:
         if variables:
             steps.append((name, make()))
 
+    # Pass-through: learns each numeric field's training range, so scoring can
+    # warn about a value beyond it (before imputation: a missing value is not).
+    add("field_ranges", cfg.numerical_vars, lambda: FieldRangeChecker(cfg.numerical_vars))
     add(
         "absent_category_imputer",
         cfg.categorical_vars_absent_when_missing,
@@ -70,11 +78,9 @@ def build_pipeline(config: Config) -> Pipeline:
     add(
         "frequent_category_imputer",
         cfg.categorical_vars_impute_frequent,
-        lambda: CategoricalImputer(
-            imputation_method="frequent",
-            variables=_names(cfg.categorical_vars_impute_frequent),
-            ignore_format=True,
-        ),
+        # Ours, not feature-engine's: it breaks a tie for most frequent instead of
+        # refusing the column.
+        lambda: FrequentCategoryImputer(cfg.categorical_vars_impute_frequent),
     )
     add(
         "numeric_missing_indicator",
@@ -123,6 +129,14 @@ def build_pipeline(config: Config) -> Pipeline:
         for column in group.variables
     }
     add("ordinal_mappings", list(mappings), lambda: OrdinalMapper(mappings))
+    # Pass-through: learns how the training houses' numbers vary together, as
+    # the model sees them (imputed, logged), to warn about unusual combinations.
+    joint = [v for v in cfg.numerical_vars + cfg.derived_names if v not in cfg.binarize_vars]
+    add(
+        "joint_range",
+        joint,
+        lambda: JointRangeChecker(joint, quantile=cfg.out_of_range.joint_quantile),
+    )
     splines = cfg.spline_features
     add(
         "splines",

@@ -33,7 +33,7 @@ from regression_model.processing.inputs import TableInput, as_table
 from regression_model.processing.plan import ScoringPlan
 from regression_model.processing.record_codec import decode_inputs, pack_call
 from regression_model.processing.record_ids import new_id, new_row_ids
-from regression_model.processing.schema import RowError
+from regression_model.processing.schema import RowError, RowWarning
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -113,21 +113,26 @@ class ScoredBatch:
     table: TableInput
     predictions: list[float | None]
     errors: list[RowError] = field(default_factory=list)
-    warnings: list[RowError] = field(default_factory=list)
+    warnings: list[RowWarning] = field(default_factory=list)
+    intervals: list[list[float] | None] = field(default_factory=list)
 
 
 def score_table(table: TableInput, model: LoadedModel, config: Config) -> ScoredBatch:
     """Validate and score a table; one slot per row, in order. Not recorded."""
     batch = validate_table(table, config)
-    prices = model.plan.predict(batch)
-    scored = _assemble(table, batch, prices, config)
+    output = model.plan.score(batch)
+    scored = _assemble(table, batch, output.prices, config)
+    rows = batch.valid_rows
     scored.warnings = [
-        RowError(
-            row, field, f"{field}: {value!r} was never seen in training; priced as a rare category"
-        )
-        for row, field, value in model.plan.unseen_categories(batch)
-        if scored.predictions[row] is not None
+        RowWarning(int(rows[f.index]), f.field, f.kind, f.message)
+        for f in output.findings
+        if scored.predictions[int(rows[f.index])] is not None
     ]
+    scored.intervals = [None] * table.n_rows
+    if output.intervals is not None:
+        for row, bounds in zip(rows.tolist(), output.intervals.tolist(), strict=True):
+            if scored.predictions[row] is not None:
+                scored.intervals[row] = bounds
     return scored
 
 
@@ -227,6 +232,7 @@ def make_prediction(*, input_data: Any) -> dict[str, Any]:
         "errors": json.dumps(errors) if errors else None,
         "prediction_ids": prediction_ids,
         "warnings": json.dumps(warnings) if warnings else None,
+        "intervals": scored.intervals,
     }
 
 
@@ -255,7 +261,7 @@ def _record(
     )
 
 
-def _group(items: list[RowError]) -> dict[int, list[dict[str, Any]]]:
+def _group(items: list[RowError] | list[RowWarning]) -> dict[int, list[dict[str, Any]]]:
     grouped: dict[int, list[dict[str, Any]]] = {}
     for item in items:
         grouped.setdefault(item.row, []).append(item.as_dict())
@@ -286,7 +292,7 @@ def _log_call(
     )
     if scored.warnings:
         logger.warning(
-            "%d rows priced with categories never seen in training: %s",
+            "%d rows priced beyond what the model learned: %s",
             len({w.row for w in scored.warnings}),
             "; ".join(f"row {w.row}: {w.message}" for w in scored.warnings[:5]),
             extra={"call_id": call_id, "warnings": [w.as_dict() for w in scored.warnings]},

@@ -19,9 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.metrics import r2_score, root_mean_squared_error
-from sklearn.model_selection import KFold, cross_val_predict, train_test_split
+from sklearn.metrics import root_mean_squared_error
 from sklearn.pipeline import Pipeline
 
 import regression_model
@@ -29,6 +27,7 @@ from regression_model.config.core import PACKAGE_ROOT, TRAINED_MODEL_DIR, Config
 from regression_model.errors import DataError
 from regression_model.model_card import build_model_card, reference_summary
 from regression_model.pipeline import build_pipeline
+from regression_model.processing.batch import ValidatedBatch, validate_table
 from regression_model.processing.data_manager import (
     artifact_name,
     load_training_data,
@@ -36,8 +35,20 @@ from regression_model.processing.data_manager import (
     plan_path_for,
     save_pipeline,
 )
-from regression_model.processing.plan_compiler import compile_spec
+from regression_model.processing.inputs import FrameInput
+from regression_model.processing.plan import ScoringPlan
 from regression_model.processing.validation import validate_inputs
+from regression_model.training.evaluation import (
+    accuracy,
+    all_calibration_rows,
+    cross_validate,
+    fold_ids,
+    interval_report,
+    plan_spec,
+    quiet_fit,
+    range_report,
+)
+from regression_model.training.intervals import calibrate
 from regression_model.versioning import model_fingerprint
 
 logger = logging.getLogger("regression_model.train_pipeline")
@@ -67,11 +78,13 @@ def rmsle(actual: Any, predicted: Any) -> float:
     return float(root_mean_squared_error(np.log(actual), np.log(predicted)))
 
 
-def training_frame(raw: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, pd.Series, list[int]]:
-    """Validate training rows like prediction inputs and drop the known outliers.
+def training_frame(raw: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
+    """Validate training rows like prediction inputs; mark the flagged sales.
 
-    Returns the features, the target, and the 0-based row numbers dropped as
-    outliers. Any row the input contract rejects stops training.
+    Returns the features, the target and a mask of the sales the data's author
+    flags (config ``flagged_sales``). Every row is trained on and scored; the
+    mask only sets apart the figures reported without those sales. Any row the
+    input contract rejects stops training.
     """
     cfg = config.model_config
     features, errors = validate_inputs(input_data=raw, config=config)
@@ -81,71 +94,26 @@ def training_frame(raw: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, pd.
             f"{len(errors)} problems in the training data break the input contract: {shown}"
         )
     target = raw[cfg.target].astype("float64")
-    rule = cfg.training_outliers
-    outliers = raw.index[(raw[rule.variable] > rule.above) & (target < rule.target_below)]
-    keep = ~raw.index.isin(outliers)
-    return features[keep], target[keep], [int(i) for i in outliers]
+    rule = cfg.flagged_sales
+    flagged = ((raw[rule.variable] > rule.above) & (target < rule.target_below)).to_numpy()
+    return features, target, flagged
 
 
-def evaluate(
-    pipeline: Pipeline, X: pd.DataFrame, y: pd.Series, config: Config
-) -> tuple[dict[str, Any], np.ndarray]:
-    """Held-out metrics and k-fold cross-validated RMSLE, and the
-    cross-validated prediction of every row."""
-    cfg = config.model_config
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=cfg.test_size, random_state=cfg.random_state
-    )
-    fitted = clone(pipeline).fit(X_train, y_train)
-    predicted = fitted.predict(X_test)
-    folds = cv_folds(config)
-    cv_predictions = cross_val_predict(clone(pipeline), X, y, cv=folds)
-    fold_scores = [
-        rmsle(y.iloc[test_index], cv_predictions[test_index]) for _, test_index in folds.split(X)
-    ]
-    metrics = {
-        "heldout": {
-            "rows": len(y_test),
-            "rmse": float(root_mean_squared_error(y_test, predicted)),
-            "rmsle": rmsle(y_test, predicted),
-            "r2": float(r2_score(y_test, predicted)),
-        },
-        "cv": {
-            "folds": cfg.cv_folds,
-            "rmsle_mean": float(np.mean(fold_scores)),
-            "rmsle_std": float(np.std(fold_scores)),
-            "rmsle_per_fold": [float(s) for s in fold_scores],
-        },
-    }
-    return metrics, cv_predictions
-
-
-def cv_folds(config: Config) -> KFold:
-    """The k folds every CV figure is measured on (ours, the reference's, the search's)."""
-    cfg = config.model_config
-    return KFold(n_splits=cfg.cv_folds, shuffle=True, random_state=cfg.random_state)
-
-
-def fold_ids(X: pd.DataFrame, raw: pd.DataFrame, config: Config) -> list[list[int]]:
-    """The ``Id`` of the rows scored in each fold: what makes two CV figures comparable."""
-    return [[int(i) for i in raw.loc[X.index[test], "Id"]] for _, test in cv_folds(config).split(X)]
-
-
-def folds_sha256(ids: list[list[int]]) -> str:
+def folds_sha256(ids: list[list[list[int]]]) -> str:
     """A fingerprint of a fold assignment."""
     return hashlib.sha256(json.dumps(ids).encode("utf-8")).hexdigest()
 
 
 def reference_cv(folds_digest: str) -> dict[str, Any]:
-    """The reference package's CV RMSLE on these folds, as recorded by
+    """The reference package's repeated-CV RMSLE on these folds, as recorded by
     ``benchmarks/reference_cv.py`` (it needs the reference's own environment,
     so training reads the recorded figure rather than measuring it)."""
     if not REFERENCE_CV_FILE.is_file():
-        return {"rmsle_mean": None, "note": f"{REFERENCE_CV_FILE.name} not found"}
+        return {"pooled_mean": None, "note": f"{REFERENCE_CV_FILE.name} not found"}
     recorded: dict[str, Any] = json.loads(REFERENCE_CV_FILE.read_text(encoding="utf-8"))
     if recorded.get("folds_sha256") != folds_digest:
         return {
-            "rmsle_mean": None,
+            "pooled_mean": None,
             "note": "recorded on other folds: run python benchmarks/reference_cv.py",
         }
     return recorded
@@ -174,7 +142,8 @@ def check_ordinal_mappings(X: pd.DataFrame, config: Config) -> None:
 
 
 def run_training(config: Config | None = None, data_path: Path | None = None) -> dict[str, Any]:
-    """Fit the pipeline on the training data and persist it with its manifest.
+    """Evaluate the pipeline by repeated CV, calibrate its price ranges, fit it
+    on every training row and persist it with its plan, manifest and card.
 
     Returns
     -------
@@ -194,30 +163,38 @@ def run_training(config: Config | None = None, data_path: Path | None = None) ->
     --------
     >>> from regression_model.train_pipeline import run_training
     >>> manifest = run_training()  # doctest: +SKIP
-    >>> manifest["metrics"]["cv"]["rmsle_mean"] < 0.13  # doctest: +SKIP
+    >>> manifest["metrics"]["cv"]["all_rows"]["pooled_mean"] < 0.13  # doctest: +SKIP
     True
     """
     cfg = config or get_config()
     started = time.perf_counter()
     raw = load_training_data(cfg, data_path)
-    X, y, outliers = training_frame(raw, cfg)
+    X, y, flagged = training_frame(raw, cfg)
     check_ordinal_mappings(X, cfg)
+    batch = validate_table(FrameInput(raw), cfg)
     logger.info(
-        "training on %d rows; dropped %d outliers (rows %s)", len(y), len(outliers), outliers
+        "training on all %d rows (%d flagged sales among them); %d-fold CV over seeds %s",
+        len(y),
+        int(flagged.sum()),
+        cfg.model_config.cv_folds,
+        cfg.model_config.cv_seeds,
     )
-    pipeline = build_pipeline(cfg)
-    metrics, cv_predictions = evaluate(pipeline, X, y, cfg)
-    metrics["cv"]["folds_sha256"] = folds_sha256(fold_ids(X, raw, cfg))
+    cv = cross_validate(cfg, batch, X, y, fit_rows=np.ones(len(y), dtype=bool))
+    metrics = {
+        "cv": {**accuracy(cv, flagged), "folds_sha256": folds_sha256(fold_ids(raw, cfg))},
+        "out_of_range": {
+            **range_report(cv),
+            "joint_quantile": cfg.model_config.out_of_range.joint_quantile,
+        },
+        "intervals": interval_report(cv, cfg),
+    }
     metrics["reference_cv"] = reference_cv(metrics["cv"]["folds_sha256"])
-    logger.info("held-out metrics: %s", metrics["heldout"])
-    logger.info(
-        "%d-fold CV RMSLE: %.4f (std %.4f); %s",
-        metrics["cv"]["folds"],
-        metrics["cv"]["rmsle_mean"],
-        metrics["cv"]["rmsle_std"],
-        reference_summary(metrics["reference_cv"]),
-    )
-    pipeline.fit(X, y)
+    _log_metrics(metrics)
+    with quiet_fit():
+        pipeline = build_pipeline(cfg).fit(X, y)
+    spec = plan_spec(pipeline, X, cfg)
+    spec["intervals"] = calibrate(all_calibration_rows(cv, cfg), cfg)
+    check_plan_parity(pipeline, spec, batch, cfg)
     manifest = {
         "package": cfg.app_config.package_name,
         "version": regression_model.__version__,
@@ -226,7 +203,7 @@ def run_training(config: Config | None = None, data_path: Path | None = None) ->
         "training_data_file": cfg.app_config.training_data_file,
         "training_data_sha256": cfg.app_config.training_data_sha256,
         "training_rows": len(y),
-        "outlier_rows_dropped": outliers,
+        "flagged_sales": [int(i) for i in raw.loc[flagged, "Id"]],
         "config_fingerprint": cfg.fingerprint(),
         "model_fingerprint": model_fingerprint(cfg),
         "random_state": cfg.model_config.random_state,
@@ -235,15 +212,9 @@ def run_training(config: Config | None = None, data_path: Path | None = None) ->
         "libraries": library_versions(),
         "metrics": metrics,
     }
-    spec = compile_spec(pipeline)
-    # Categories training saw, so scoring can warn about the ones it never did.
-    spec["seen_categories"] = {
-        name: sorted({str(v) for v in X[name].dropna()}) for name in cfg.model_config.nominal_vars
-    }
-    check_plan_parity(pipeline, spec, raw)
     plan_name = plan_path_for(TRAINED_MODEL_DIR / artifact_name(cfg)).name
     manifest["scoring_plan"] = {"file": plan_name, "fallback_steps": spec["fallback_steps"]}
-    card = build_model_card(manifest, pipeline, y, cv_predictions)
+    card = build_model_card(manifest, pipeline, y, np.exp(cv.log_predicted))
     path = save_pipeline(
         pipeline_to_persist=pipeline,
         manifest=manifest,
@@ -253,15 +224,39 @@ def run_training(config: Config | None = None, data_path: Path | None = None) ->
     return manifest
 
 
-def check_plan_parity(pipeline: Pipeline, spec: dict[str, Any], rows: pd.DataFrame) -> None:
+def _log_metrics(metrics: dict[str, Any]) -> None:
+    cv, intervals = metrics["cv"], metrics["intervals"]
+    logger.info(
+        "repeated %d-fold CV RMSLE over all %d rows (pooled, mean of %d seeds): %.4f "
+        "(std %.4f); without the flagged sales: %.4f; %s",
+        cv["folds"],
+        cv["all_rows"]["rows"],
+        len(cv["seeds"]),
+        cv["all_rows"]["pooled_mean"],
+        cv["all_rows"]["pooled_std"],
+        cv["without_flagged"]["pooled_mean"],
+        reference_summary(metrics["reference_cv"]),
+    )
+    logger.info(
+        "price ranges: %.1f%% of true prices inside at %.0f%% nominal; median width %.1f%% "
+        "of the price",
+        intervals["coverage"] * 100,
+        intervals["nominal"] * 100,
+        intervals["median_width"] * 100,
+    )
+    logger.info(
+        "rows beyond what the other folds taught: %.1f per seed, RMSLE %.4f (others %.4f)",
+        metrics["out_of_range"]["rows"],
+        metrics["out_of_range"]["rmsle_beyond"],
+        metrics["out_of_range"]["rmsle_within"],
+    )
+
+
+def check_plan_parity(
+    pipeline: Pipeline, spec: dict[str, Any], batch: ValidatedBatch, config: Config
+) -> None:
     """Refuse to ship a scoring plan that disagrees with the pipeline on the
     training rows, as read from the file (relative difference above 1e-9)."""
-    from regression_model.processing.batch import validate_table
-    from regression_model.processing.inputs import FrameInput
-    from regression_model.processing.plan import ScoringPlan
-
-    config = get_config()
-    batch = validate_table(FrameInput(rows), config)
     plan = ScoringPlan.from_spec(spec)
     plan.attach_pipeline(pipeline)
     fast = plan.predict(batch)

@@ -34,6 +34,12 @@ MODEL_CODE = (
     "processing/plan_compiler.py",
     "processing/regressors.py",
     "processing/data_manager.py",
+    "processing/range_checks.py",
+    "processing/range_messages.py",
+    "scoring/intervals.py",
+    "scoring/signals.py",
+    "training/evaluation.py",
+    "training/intervals.py",
 )
 FINGERPRINT_RECORD = PACKAGE_ROOT / "model_fingerprints.json"
 

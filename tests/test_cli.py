@@ -104,8 +104,9 @@ def test_every_subcommand_has_help(command: str, tmp_path: Path) -> None:
 
 
 def test_info_tells_what_model_this_is(tmp_path: Path) -> None:
-    """info prints version, hashes, metrics (with the reference's CV figure on the
-    same folds), libraries and where the store is."""
+    """info prints version, hashes, the honest figures (repeated CV over every row,
+    the reference's on the same folds, the price ranges' coverage, the rows beyond
+    training), libraries and where the store is."""
     done = cli("info", "--json", tmp_path=tmp_path)
     facts = json.loads(done.stdout)
     assert facts["version"] == regression_model.__version__
@@ -113,6 +114,10 @@ def test_info_tells_what_model_this_is(tmp_path: Path) -> None:
     assert facts["metrics"]["cv"]["folds"] == 5
     assert facts["prediction_store"].endswith("store.sqlite3")
     text = cli("info", tmp_path=tmp_path).stdout
-    assert "5-fold CV" in text and "scikit-learn" in text
-    reference = facts["metrics"]["reference_cv"]
-    assert f"same folds: RMSLE {reference['rmsle_mean']:.4f}" in text
+    assert "repeated 5-fold CV" in text and "scikit-learn" in text
+    metrics = facts["metrics"]
+    assert f"all 1460 rows {metrics['cv']['all_rows']['pooled_mean']:.4f}" in text
+    assert f"flagged sales {metrics['cv']['without_flagged']['pooled_mean']:.4f}" in text
+    assert f"same folds and rows: RMSLE {metrics['reference_cv']['pooled_mean']:.4f}" in text
+    assert f"{metrics['intervals']['coverage']:.1%} of true prices inside" in text
+    assert f"{metrics['out_of_range']['rows']:.1f} training rows per CV seed" in text

@@ -48,13 +48,33 @@ def test_wrong_type_is_named_with_its_line() -> None:
 
 
 def test_out_of_range_value_names_key() -> None:
-    """A test_size outside (0, 1) fails naming test_size and its line."""
-    bad = TEXT.replace("test_size: 0.1", "test_size: 1.5")
+    """A coverage outside (0.5, 1) fails naming the key and its line."""
+    bad = TEXT.replace("coverage: 0.9", "coverage: 1.5")
     with pytest.raises(ConfigError) as info:
         parse_config(bad)
     message = str(info.value)
-    assert "test_size" in message
-    assert f"line {_line_of(bad, 'test_size: 1.5')}" in message
+    assert "prediction_intervals.coverage" in message
+    assert f"line {_line_of(bad, 'coverage: 1.5')}" in message
+
+
+def test_selection_seeds_must_differ_from_reporting_seeds() -> None:
+    """A seed in both cv_seeds and selection_seeds fails naming the key and the seed:
+    no figure may be reported on folds a choice was tuned on."""
+    first_selection = TEXT.split("selection_seeds:\n")[1].splitlines()[0]
+    bad = TEXT.replace(f"selection_seeds:\n{first_selection}", "selection_seeds:\n  - 1")
+    with pytest.raises(ConfigError) as info:
+        parse_config(bad)
+    message = str(info.value)
+    assert "selection_seeds" in message and "[1]" in message
+
+
+def test_price_knots_must_rise() -> None:
+    """Price knots given high then low fail naming the key."""
+    knots = "price_knots:\n    - {}\n    - {}"
+    bad = TEXT.replace(knots.format(120000, 250000), knots.format(250000, 120000))
+    assert bad != TEXT
+    with pytest.raises(ConfigError, match="price_knots"):
+        parse_config(bad)
 
 
 def test_step_variable_not_among_features_is_named() -> None:

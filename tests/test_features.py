@@ -14,7 +14,12 @@ from sklearn.linear_model import Lasso, LinearRegression
 from sklearn.preprocessing import SplineTransformer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from regression_model.processing.features import OrdinalMapper, SplineFeatures
+from regression_model.processing.features import (
+    FrequentCategoryImputer,
+    OrdinalMapper,
+    SplineFeatures,
+)
+from regression_model.processing.range_checks import FieldRangeChecker, JointRangeChecker
 from regression_model.processing.regressors import ResidualTrimmedRegressor
 
 
@@ -24,6 +29,9 @@ from regression_model.processing.regressors import ResidualTrimmedRegressor
         SplineFeatures(),
         SplineFeatures(["x0"], n_knots=3, extrapolation="linear"),
         ResidualTrimmedRegressor(Lasso(alpha=0.01)),
+        FrequentCategoryImputer(),
+        FieldRangeChecker(),
+        JointRangeChecker(quantile=0.9),
     ]
 )
 def test_sklearn_estimator_checks(estimator: Any, check: Any) -> None:
@@ -118,3 +126,86 @@ def test_feature_names_out_are_the_input_names() -> None:
     """get_feature_names_out returns the fitted column names."""
     mapper = OrdinalMapper({"ExterQual": {"TA": 3, "Gd": 4, "Ex": 5}}).fit(_frame())
     assert list(mapper.get_feature_names_out()) == ["ExterQual", "LotArea"]
+
+
+def test_frequent_imputer_breaks_a_tie_by_sorted_text_whatever_the_row_order() -> None:
+    """Two categories tie for most frequent (feature-engine refuses such a column):
+    the imputer takes the first in sorted order, for every order of the rows, and
+    fills only the missing cells of a copy."""
+    frame = pd.DataFrame(
+        {"Foundation": ["PConc", "CBlock", None, "CBlock", "PConc", "Slab"], "n": range(6)}
+    )
+    before = frame.copy()
+    for seed in range(5):
+        shuffled = frame.sample(frac=1.0, random_state=seed)
+        imputer = FrequentCategoryImputer(["Foundation"]).fit(shuffled)
+        assert imputer.imputer_dict_ == {"Foundation": "CBlock"}
+    out = imputer.transform(frame)
+    assert out["Foundation"].tolist() == ["PConc", "CBlock", "CBlock", "CBlock", "PConc", "Slab"]
+    pd.testing.assert_frame_equal(frame, before)
+    assert list(imputer.get_feature_names_out()) == ["Foundation", "n"]
+
+
+def test_frequent_imputer_refuses_a_column_with_no_value() -> None:
+    """An all-missing column has nothing to impute from: the error names it."""
+    with pytest.raises(ValueError, match="Foundation"):
+        FrequentCategoryImputer(["Foundation"]).fit(pd.DataFrame({"Foundation": [None, None]}))
+
+
+def test_training_a_fold_with_a_tied_category_succeeds(config: Any, train_frame: Any) -> None:
+    """The rows of a fold where Foundation's two most common values tie (the case
+    that stopped training before) fit, and the tie goes to the sorted first."""
+    from regression_model.pipeline import build_pipeline
+    from regression_model.processing.validation import validate_inputs
+
+    X, _ = validate_inputs(input_data=train_frame, config=config)
+    y = train_frame["SalePrice"]
+    counts = X["Foundation"].value_counts()
+    top, second = counts.index[0], counts.index[1]
+    surplus = X.index[X["Foundation"] == top][: counts.iloc[0] - counts.iloc[1]]
+    rows = X.index.difference(surplus)
+    assert (X.loc[rows, "Foundation"].value_counts().iloc[:2] == counts.iloc[1]).all()
+    fitted = build_pipeline(config).fit(X.loc[rows], y.loc[rows])
+    chosen = fitted.named_steps["frequent_category_imputer"].imputer_dict_["Foundation"]
+    assert chosen == min(top, second)
+
+
+def test_field_range_checker_names_each_value_beyond_training() -> None:
+    """Values below the smallest or above the largest training value are flagged,
+    with the row, field and both numbers; missing values and values inside are not."""
+    train = pd.DataFrame({"GrLivArea": [334.0, 1500.0, 5642.0], "YrSold": [2006.0, 2008.0, 2010.0]})
+    checker = FieldRangeChecker(["GrLivArea", "YrSold"]).fit(train)
+    new = pd.DataFrame({"GrLivArea": [6000.0, np.nan, 300.0], "YrSold": [2008.0, 2011.0, 2010.0]})
+    assert checker.check(new) == [
+        (0, "GrLivArea", "GrLivArea 6,000 is above the largest value in training (5,642)"),
+        (1, "YrSold", "YrSold 2,011 is above the largest value in training (2,010)"),
+        (2, "GrLivArea", "GrLivArea 300 is below the smallest value in training (334)"),
+    ]
+    pd.testing.assert_frame_equal(checker.transform(new), new)
+
+
+def test_joint_range_checker_flags_a_combination_each_value_of_which_is_common() -> None:
+    """Area and rooms rise together in training; a row with a small area and many
+    rooms (each inside its own range) lies far off, and the fields adding most to
+    its distance are named; a typical row is not flagged."""
+    rng = np.random.default_rng(0)
+    area = rng.normal(1500, 300, 1000)
+    train = pd.DataFrame(
+        {
+            "GrLivArea": area,
+            "TotRmsAbvGrd": area / 200 + rng.normal(0, 0.4, 1000),
+            "LotArea": rng.normal(9000, 1000, 1000),
+        }
+    )
+    checker = JointRangeChecker(quantile=0.99).fit(train)
+    new = pd.DataFrame(
+        {"GrLivArea": [1500.0, 1000.0], "TotRmsAbvGrd": [7.5, 9.5], "LotArea": [9000.0] * 2}
+    )
+    assert all(new[c].between(train[c].min(), train[c].max()).all() for c in new)
+    found = checker.check(new)
+    assert [(row, sorted(fields.split(", ")[:2])) for row, fields, _ in found] == [
+        (1, ["GrLivArea", "TotRmsAbvGrd"])
+    ]
+    assert "99.0% of them lie within" in found[0][2]
+    distances = checker.distances(train.to_numpy())
+    assert np.mean(distances <= checker.threshold_) == pytest.approx(0.99, abs=0.002)

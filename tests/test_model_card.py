@@ -23,8 +23,19 @@ def test_card_beside_the_artifact_reports_the_manifest() -> None:
     card = (TRAINED_MODEL_DIR / CARD_NAME).read_text()
     assert f"regression_model {regression_model.__version__}" in card
     assert manifest["training_data_sha256"] in card
-    assert f"{manifest['metrics']['cv']['rmsle_mean']:.4f}" in card
+    cv, intervals = manifest["metrics"]["cv"], manifest["metrics"]["intervals"]
+    for part in ("all_rows", "without_flagged"):
+        assert f"**{cv[part]['pooled_mean']:.4f}**" in card
+        for seed in cv[part]["per_seed"]:
+            assert f"{seed['pooled']:.4f}" in card
+    assert f"{manifest['metrics']['reference_cv']['pooled_mean']:.4f}" in card
+    assert f"{intervals['coverage']:.1%} of true prices fell inside" in card
+    for name, band in intervals["by_band"].items():
+        assert f"| {name} | {band['rows']} | {band['coverage']:.1%} |" in card
+    beyond = manifest["metrics"]["out_of_range"]
+    assert f"{beyond['rows']:.1f} training rows per seed" in card
     assert "## Where it fails" in card and "Ames, Iowa" in card
+    assert "$" + "{" not in card and "\n$" not in card  # every placeholder was filled
     for name in [CARD_NAME, *PLOT_NAMES.values()]:
         assert manifest["files"][name] == file_sha256(TRAINED_MODEL_DIR / name)
         if name.endswith(".png"):
@@ -44,7 +55,7 @@ def test_card_without_matplotlib_says_so(config: Config, monkeypatch: pytest.Mon
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     model = load_model()
     _, y, _ = training_frame(load_training_data(config), config)
-    files = build_model_card(model.manifest, model.pipeline, y, np.asarray(y) * 1.05)
+    files = build_model_card(model.manifest, model.pipeline, y, np.asarray(y)[None, :] * 1.05)
     assert set(files) == {CARD_NAME}
     text = files[CARD_NAME]
     assert isinstance(text, str) and "regression-model[report]" in text

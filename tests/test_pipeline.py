@@ -24,13 +24,17 @@ def test_steps_are_named_and_target_transform_is_inside(config: Config) -> None:
     """Steps carry the config's names; the last step fits log(price) and returns dollars."""
     pipe = build_pipeline(config)
     names = [name for name, _ in pipe.steps]
-    assert names[:4] == [
+    assert names[:5] == [
+        "field_ranges",
         "absent_category_imputer",
         "frequent_category_imputer",
         "numeric_missing_indicator",
         "numeric_imputer",
     ]
     assert "derived_TotalSF" in names and "ordinal_mappings" in names
+    # The joint check sees the numbers as the model does: after the last step that
+    # changes a number, before the spline basis is added.
+    assert names.index("joint_range") == names.index("splines") - 1
     last = pipe.steps[-1][1]
     assert isinstance(last, TransformedTargetRegressor)
     assert last.func is np.log and last.inverse_func is np.exp

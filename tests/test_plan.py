@@ -67,6 +67,7 @@ def test_shipped_plan_file_is_the_compiled_spec(config: Config) -> None:
     model = load_model()
     shipped = json.loads(plan_path_for(model.path).read_text())
     seen = shipped.pop("seen_categories")
+    assert shipped.pop("intervals")["coverage"] == config.model_config.prediction_intervals.coverage
     assert shipped == json.loads(json.dumps(compile_spec(model.pipeline)))
     assert shipped["fallback_steps"] == [] and shipped["head"] is not None
     X, _, _ = training_frame(load_training_data(config), config)
@@ -143,3 +144,27 @@ def test_spline_curves_match_beyond_the_training_range(
     np.testing.assert_allclose(
         plan.predict(batch), pipeline.predict(batch.frame(variant)), rtol=RTOL
     )
+
+
+@pytest.mark.parametrize("file_name", ["train.csv", "test.csv"])
+def test_plan_warnings_equal_the_pipeline_checks(
+    config: Config, file_name: str, train_frame: pd.DataFrame, test_frame: pd.DataFrame
+) -> None:
+    """Every value beyond its training range and every unusual combination the
+    fitted pipeline's checks find in a shipped file, the plan warns about, with
+    the same fields and words, and nothing else of those kinds."""
+    from sklearn.pipeline import Pipeline
+
+    frame = train_frame if file_name == "train.csv" else test_frame
+    model = load_model()
+    batch = validate_table(FrameInput(frame), config)
+    scored = model.plan.score(batch)
+    found = {(f.index, f.field, f.message) for f in scored.findings if f.kind != "unseen_category"}
+    steps = model.pipeline.steps
+    names = [name for name, _ in steps]
+    features = batch.frame(config).reset_index(drop=True)
+    expected = set(model.pipeline.named_steps["field_ranges"].check(features))
+    before_joint = Pipeline(steps[: names.index("joint_range")]).transform(features)
+    expected |= set(model.pipeline.named_steps["joint_range"].check(before_joint))
+    assert found == expected
+    assert expected or file_name == "train.csv"

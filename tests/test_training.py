@@ -17,7 +17,8 @@ from regression_model.pipeline import build_pipeline
 from regression_model.predict import load_model
 from regression_model.processing import data_manager
 from regression_model.processing.data_manager import file_sha256, load_training_data
-from regression_model.train_pipeline import fold_ids, folds_sha256, reference_cv, training_frame
+from regression_model.train_pipeline import folds_sha256, reference_cv, training_frame
+from regression_model.training.evaluation import fold_ids
 from regression_model.versioning import model_fingerprint
 
 
@@ -38,12 +39,16 @@ def test_missing_training_file_is_a_data_error(config: Config, tmp_path: Path) -
         load_training_data(config, tmp_path / "nothere.csv")
 
 
-def test_outliers_dropped_are_the_authors_two(config: Config) -> None:
-    """The training rule drops exactly the two huge, cheap sales (Id 524 and 1299)."""
+def test_flagged_sales_are_the_authors_two_and_stay_in_training(config: Config) -> None:
+    """The flagged-sales rule marks exactly the two huge, cheap sales (Id 524 and
+    1299); training keeps every row, and the manifest names the two."""
     raw = load_training_data(config)
-    X, y, dropped = training_frame(raw, config)
-    assert sorted(raw.loc[dropped, "Id"]) == [524, 1299]
-    assert len(X) == len(y) == len(raw) - 2
+    X, y, flagged = training_frame(raw, config)
+    assert sorted(raw.loc[flagged, "Id"]) == [524, 1299]
+    assert len(X) == len(y) == len(raw)
+    manifest = load_model().manifest
+    assert manifest["training_rows"] == len(raw)
+    assert manifest["flagged_sales"] == [524, 1299]
 
 
 def test_retraining_gives_identical_predictions(config: Config, test_frame: pd.DataFrame) -> None:
@@ -70,28 +75,40 @@ def test_manifest_records_what_made_the_model(config: Config) -> None:
     assert manifest["model_fingerprint"] == model_fingerprint(config)
     assert set(manifest["libraries"]) >= {"scikit-learn", "feature-engine", "numpy", "pandas"}
     assert manifest["random_state"] == config.model_config.random_state
-    heldout, cv = manifest["metrics"]["heldout"], manifest["metrics"]["cv"]
-    assert {"rmse", "rmsle", "r2"} <= set(heldout)
-    assert len(cv["rmsle_per_fold"]) == config.model_config.cv_folds == 5
-    assert 0 < cv["rmsle_mean"] < 0.2
+    cv = manifest["metrics"]["cv"]
+    assert cv["seeds"] == config.model_config.cv_seeds and cv["folds"] == 5
+    for part, rows in (("all_rows", 1460), ("without_flagged", 1458)):
+        per_seed = cv[part]["per_seed"]
+        assert cv[part]["rows"] == rows and len(per_seed) == len(cv["seeds"])
+        assert cv[part]["pooled_mean"] == pytest.approx(np.mean([s["pooled"] for s in per_seed]))
+        assert 0 < cv[part]["pooled_mean"] < 0.2
+    # The flagged sales are the hardest rows: leaving them out can only help.
+    assert cv["without_flagged"]["pooled_mean"] < cv["all_rows"]["pooled_mean"]
+    intervals = manifest["metrics"]["intervals"]
+    assert intervals["nominal"] == config.model_config.prediction_intervals.coverage
+    assert abs(intervals["coverage"] - intervals["nominal"]) < 0.015
+    assert manifest["metrics"]["out_of_range"]["rows"] > 0
 
 
 def test_reference_figure_is_reported_only_on_the_same_folds(config: Config) -> None:
-    """The manifest carries the reference's CV RMSLE when it was measured on the
-    folds training used (same Ids per fold); on other folds training says so
-    instead of comparing unlike figures."""
+    """The manifest carries the reference's repeated-CV RMSLE when it was measured on
+    the folds training used (same Ids per fold and seed, every row scored); on other
+    folds training says so instead of comparing unlike figures."""
     raw = load_training_data(config)
-    X, _, _ = training_frame(raw, config)
-    ids = fold_ids(X, raw, config)
-    assert sorted(i for fold in ids for i in fold) == sorted(raw.loc[X.index, "Id"])
+    ids = fold_ids(raw, config)
+    assert len(ids) == len(config.model_config.cv_seeds)
+    for seed in ids:
+        assert sorted(i for fold in seed for i in fold) == sorted(raw["Id"])
     digest = folds_sha256(ids)
     manifest = load_model().manifest
     assert manifest["metrics"]["cv"]["folds_sha256"] == digest
     recorded = manifest["metrics"]["reference_cv"]
     assert recorded == reference_cv(digest)
-    assert recorded["rmsle_mean"] == pytest.approx(np.mean(recorded["rmsle_per_fold"]), abs=1e-5)
-    other = folds_sha256([list(reversed(fold)) for fold in ids])
-    assert reference_cv(other)["rmsle_mean"] is None
+    assert recorded["rows"] == len(raw)
+    per_seed = [s["pooled"] for s in recorded["per_seed"]]
+    assert recorded["pooled_mean"] == pytest.approx(np.mean(per_seed), abs=1e-5)
+    other = folds_sha256([[list(reversed(fold)) for fold in seed] for seed in ids])
+    assert reference_cv(other)["pooled_mean"] is None
     assert "other folds" in reference_cv(other)["note"]
 
 
@@ -123,12 +140,15 @@ def test_run_training_in_a_copy_writes_and_prunes(tmp_path: Path) -> None:
     import sys
 
     package = tmp_path / "regression_model"
-    shutil.copytree(
-        Path(regression_model.__file__).parent,
-        package,
-        ignore=shutil.ignore_patterns("__pycache__", "*.pkl", "*.json", "*.md", "*.png"),
-    )
-    shutil.copy(Path(regression_model.__file__).parent / "model_fingerprints.json", package)
+    source = Path(regression_model.__file__).parent
+
+    def no_artifacts(folder: str, names: list[str]) -> list[str]:
+        # The copy trains from scratch: leave out the trained model and caches.
+        if Path(folder) == source / "trained_models":
+            return [n for n in names if n != "__init__.py"]
+        return [n for n in names if n == "__pycache__"]
+
+    shutil.copytree(source, package, ignore=no_artifacts)
     stale = package / "trained_models" / "regression_model_output_v0.0.1.pkl"
     stale.write_bytes(b"old")
     subprocess.run(

@@ -78,11 +78,22 @@ CONFIG_SCHEMA = Map(
         ),
         "nominal_vars": _NAMES,
         "rare_label_tolerance": Float(),
-        "training_outliers": Map({"variable": Str(), "above": Float(), "target_below": Float()}),
+        "flagged_sales": Map({"variable": Str(), "above": Float(), "target_below": Float()}),
         "plausible_price": Map({"min": Float(), "max": Float()}),
-        "test_size": Float(),
+        "out_of_range": Map({"joint_quantile": Float()}),
         "random_state": Int(),
         "cv_folds": Int(),
+        "cv_seeds": Seq(Int()),
+        "selection_seeds": Seq(Int()),
+        "prediction_intervals": Map(
+            {
+                "coverage": Float(),
+                "price_knots": Seq(Float()),
+                "by_category": _NAMES,
+                "ridge": Float(),
+                "floor_quantile": Float(),
+            }
+        ),
         "prediction_store": Map({"url": Str(), "busy_timeout_seconds": Float()}),
         "estimator": Map(
             {
@@ -134,7 +145,7 @@ class OrdinalMapping(_Strict):
     mapping: dict[str, int] = Field(min_length=1)
 
 
-class TrainingOutliers(_Strict):
+class FlaggedSales(_Strict):
     variable: str
     above: float
     target_below: float
@@ -156,6 +167,25 @@ class SplineConfig(_Strict):
     degree: int = Field(ge=1)
     extrapolation: Literal["constant", "linear"]
     variables: list[str]
+
+
+class OutOfRangeConfig(_Strict):
+    joint_quantile: float = Field(gt=0.5, le=1.0)
+
+
+class IntervalConfig(_Strict):
+    coverage: float = Field(gt=0.5, lt=1.0)
+    price_knots: tuple[float, float]
+    by_category: list[str]
+    ridge: float = Field(gt=0)
+    floor_quantile: float = Field(ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IntervalConfig:
+        low, high = self.price_knots
+        if not 0 < low < high:
+            raise ValueError("prediction_intervals.price_knots: two prices, low then high")
+        return self
 
 
 class EstimatorConfig(_Strict):
@@ -187,11 +217,14 @@ class ModelConfig(_Strict):
     ordinal_mappings: dict[str, OrdinalMapping]
     nominal_vars: list[str]
     rare_label_tolerance: float = Field(ge=0.0, lt=1.0)
-    training_outliers: TrainingOutliers
+    flagged_sales: FlaggedSales
     plausible_price: PriceRange
-    test_size: float = Field(gt=0.0, lt=1.0)
+    out_of_range: OutOfRangeConfig
     random_state: int
     cv_folds: int = Field(ge=2)
+    cv_seeds: list[int] = Field(min_length=1)
+    selection_seeds: list[int] = Field(min_length=1)
+    prediction_intervals: IntervalConfig
     estimator: EstimatorConfig
 
     @property
@@ -315,8 +348,19 @@ def _check_groups(cfg: ModelConfig) -> None:
             "in nominal_vars or in an ordinal_mappings group"
         )
     require_subset(
-        "training_outliers.variable", [cfg.training_outliers.variable], numeric, "numerical_vars"
+        "flagged_sales.variable", [cfg.flagged_sales.variable], numeric, "numerical_vars"
     )
+    require_subset(
+        "prediction_intervals.by_category",
+        cfg.prediction_intervals.by_category,
+        set(cfg.nominal_vars),
+        "nominal_vars",
+    )
+    if reused := sorted(set(cfg.cv_seeds) & set(cfg.selection_seeds)):
+        raise ValueError(
+            f"selection_seeds: {reused} are also cv_seeds; a figure must never be reported on "
+            "the folds a choice was tuned on, so keep the two lists apart"
+        )
 
 
 @dataclass(frozen=True)

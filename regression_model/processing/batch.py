@@ -86,6 +86,17 @@ class ValidatedBatch:
     numeric: dict[str, np.ndarray]
     categorical: dict[str, CatColumn]
 
+    def take(self, positions: np.ndarray) -> ValidatedBatch:
+        """The valid rows at ``positions`` (among the valid rows) as a batch of
+        their own, numbered from 0 (cross-validation scores each fold so)."""
+        return ValidatedBatch(
+            n_rows=len(positions),
+            valid_rows=np.arange(len(positions)),
+            errors=[],
+            numeric={k: v[positions] for k, v in self.numeric.items()},
+            categorical={k: c.take(positions) for k, c in self.categorical.items()},
+        )
+
     def frame(self, config: Config) -> pd.DataFrame:
         """The pipeline's input: valid rows indexed by position, float64 numbers,
         object categories (None for missing), dwelling codes as strings."""

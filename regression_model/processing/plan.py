@@ -21,12 +21,55 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from regression_model.processing import range_messages
 from regression_model.processing.batch import CatColumn, ValidatedBatch
+from regression_model.scoring.intervals import IntervalModel
+from regression_model.scoring.signals import (
+    BEYOND_TRAINING,
+    FIELDS_OUT_OF_RANGE,
+    JOINT_DISTANCE,
+    RARE_CATEGORIES,
+)
 
-SPEC_FORMAT = 1
+SPEC_FORMAT = 2
 
 Column = np.ndarray | CatColumn
-State = dict[str, Column]
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """A warning about one valid row: ``index`` is its position among the batch's
+    valid rows; ``field`` names the column(s), or is None for the whole row."""
+
+    index: int
+    kind: str
+    field: str | None
+    message: str
+
+
+class State(dict[str, Column]):
+    """The columns of the batch as the operations transform them, plus what the
+    checks among them find, and per-row figures (``signals``) the price range
+    is widened by."""
+
+    def __init__(self, columns: dict[str, Column], n_rows: int) -> None:
+        super().__init__(columns)
+        self.n_rows = n_rows
+        self.findings: list[Finding] = []
+        self.signals: dict[str, np.ndarray] = {}
+
+    def category(self, name: str) -> CatColumn:
+        """A categorical column, as the operations left it."""
+        return _cat(self, name)
+
+    def add_signal(self, name: str, values: np.ndarray) -> None:
+        """Accumulate a per-row figure (several checks may add to one)."""
+        if name in self.signals:
+            self.signals[name] = self.signals[name] + values
+        else:
+            self.signals[name] = np.asarray(values, dtype=np.float64)
+
+
 Operation = Callable[[State], None]
 
 _REDUCERS: dict[str, Callable[..., Any]] = {
@@ -144,6 +187,71 @@ def _rare_labels(column: str, frequent: list[str], replacement: str) -> Operatio
         relabelled = np.empty(len(cat.categories), dtype=object)
         relabelled[:] = [c if c in keep else replacement for c in cat.categories]
         state[column] = CatColumn(cat.codes, relabelled, cat.has_missing)
+        # How many of a row's categories were too rare to be priced on their own.
+        pooled = np.array([c not in keep for c in cat.categories] + [False])
+        state.add_signal(RARE_CATEGORIES, pooled[cat.codes].astype(np.float64))
+
+    return run
+
+
+def _field_ranges(columns: list[str], lower: list[float], upper: list[float]) -> Operation:
+    """Warn about each present value beyond its column's training range."""
+    low, high = np.array(lower, dtype=np.float64), np.array(upper, dtype=np.float64)
+
+    def run(state: State) -> None:
+        count = np.zeros(state.n_rows)
+        for position, name in enumerate(columns):
+            values = _num(state, name)
+            with np.errstate(invalid="ignore"):
+                beyond = (values < low[position]) | (values > high[position])
+            if not beyond.any():
+                continue
+            count += beyond
+            for index in np.flatnonzero(beyond).tolist():
+                message = range_messages.beyond_range(
+                    name, float(values[index]), float(low[position]), float(high[position])
+                )
+                state.findings.append(Finding(index, range_messages.OUT_OF_RANGE, name, message))
+        state.add_signal(FIELDS_OUT_OF_RANGE, count)
+
+    return run
+
+
+def _joint_range(spec: dict[str, Any]) -> Operation:
+    """Warn about rows whose Mahalanobis distance from the training rows lies
+    beyond the threshold, naming the columns that add most to it."""
+    columns = list(spec["columns"])
+    mean, scale = np.array(spec["mean"]), np.array(spec["scale"])
+    whitening = np.array(spec["whitening"], dtype=np.float64)
+    threshold, share = float(spec["threshold"]), float(spec["quantile"])
+    named = int(spec["named_fields"])
+    # ((x - mean) / scale) @ W == x @ (W / scale) - mean @ (W / scale): one pass
+    # over the rows, taken column-major (the state's columns stack without
+    # interleaving).
+    scaled = (whitening / scale[:, None]).T.copy()
+    offset = (mean @ (whitening / scale[:, None]))[:, None]
+    precision = whitening @ whitening.T
+
+    def run(state: State) -> None:
+        whitened = scaled @ np.vstack([_num(state, c) for c in columns])
+        whitened -= offset
+        distance = np.sqrt(np.einsum("ij,ij->j", whitened, whitened))
+        state.add_signal(JOINT_DISTANCE, distance)
+        flagged = np.flatnonzero(distance > threshold)
+        if not len(flagged):
+            return
+        rows = (np.vstack([_num(state, c)[flagged] for c in columns]).T - mean) / scale
+        # Each column's share of a row's squared distance: z_i (P z)_i.
+        shares = rows * (rows @ precision)
+        order = np.argsort(-shares, axis=1, kind="stable")[:, :named]
+        for index, top in zip(flagged.tolist(), order.tolist(), strict=True):
+            fields = [columns[i] for i in top]
+            message = range_messages.unusual_combination(
+                fields, float(distance[index]), share, threshold
+            )
+            state.findings.append(
+                Finding(index, range_messages.UNUSUAL_COMBINATION, ", ".join(fields), message)
+            )
 
     return run
 
@@ -208,6 +316,8 @@ _BUILDERS: dict[str, Callable[..., Operation]] = {
     "map_categories": lambda o: _map_categories(o["column"], dict(o["mapping"])),
     "rare_labels": lambda o: _rare_labels(o["column"], list(o["frequent"]), o["replacement"]),
     "piecewise_polynomials": _piecewise_polynomials,
+    "field_ranges": lambda o: _field_ranges(list(o["columns"]), o["lower"], o["upper"]),
+    "joint_range": _joint_range,
 }
 
 
@@ -223,7 +333,8 @@ class LinearHead:
         self._numeric_names = list(self.numeric)
         self._numeric_weights = np.array(list(self.numeric.values()), dtype=np.float64)
 
-    def predict(self, state: State, n_rows: int) -> np.ndarray:
+    def log_price(self, state: State, n_rows: int) -> np.ndarray:
+        """The linear model's log price of each row."""
         if n_rows <= 256 and self._numeric_names:
             # Few rows: one matrix product beats many tiny numpy calls.
             columns = np.vstack([_num(state, name) for name in self._numeric_names])
@@ -240,8 +351,8 @@ class LinearHead:
             # Categories the encoder never saw get no dummy, hence weight 0.
             weights = np.array([table.get(c, 0.0) for c in cat.categories] + [0.0])
             total += weights[cat.codes]
-        prices: np.ndarray = np.exp(total)
-        return prices
+        log_prices: np.ndarray = total
+        return log_prices
 
 
 @dataclass
@@ -252,6 +363,7 @@ class ScoringPlan:
     head: LinearHead | None
     fallback_steps: list[str]
     seen_categories: dict[str, frozenset[str]] = field(default_factory=dict)
+    intervals: IntervalModel | None = None  # None: the plan gives no price ranges
     tail: Any = None  # the Pipeline of fallback steps: see attach_pipeline
 
     @classmethod
@@ -282,11 +394,13 @@ class ScoringPlan:
                 },
             )
         seen = {k: frozenset(v) for k, v in spec.get("seen_categories", {}).items()}
+        intervals = spec.get("intervals")
         return cls(
             operations=operations,
             head=head,
             fallback_steps=list(spec["fallback_steps"]),
             seen_categories=seen,
+            intervals=None if intervals is None else IntervalModel.from_spec(intervals),
         )
 
     def attach_pipeline(self, pipeline: Any) -> None:
@@ -296,10 +410,9 @@ class ScoringPlan:
 
             self.tail = Pipeline(pipeline.steps[len(pipeline.steps) - len(self.fallback_steps) :])
 
-    def unseen_categories(self, batch: ValidatedBatch) -> list[tuple[int, str, str]]:
-        """(row, column, value) for each valid row holding a category that no
-        training row had: the rare-label step prices it as "Rare"."""
-        found = []
+    def _unseen_categories(self, batch: ValidatedBatch, state: State) -> None:
+        """Warn about each category no training row had: the rare-label step
+        prices it as "Rare"."""
         for column, seen in self.seen_categories.items():
             cat = batch.categorical.get(column)
             if cat is None:
@@ -308,26 +421,68 @@ class ScoringPlan:
             if not new:
                 continue
             for index in np.flatnonzero(np.isin(cat.codes, new)).tolist():
-                row = int(batch.valid_rows[index])
-                found.append((row, column, str(cat.categories[cat.codes[index]])))
-        found.sort()
-        return found
+                value = str(cat.categories[cat.codes[index]])
+                state.findings.append(
+                    Finding(
+                        index,
+                        range_messages.UNSEEN_CATEGORY,
+                        column,
+                        range_messages.unseen_category(column, value),
+                    )
+                )
 
-    def predict(self, batch: ValidatedBatch) -> np.ndarray:
-        """Prices for the batch's valid rows, in their order."""
+    def score(self, batch: ValidatedBatch) -> PlanOutput:
+        """Prices, warnings and per-row signals for the batch's valid rows."""
         n_rows = len(batch.valid_rows)
+        state = State({**batch.numeric, **batch.categorical}, n_rows)
         if n_rows == 0:
-            return np.empty(0)
-        state: State = {**batch.numeric, **batch.categorical}
+            return PlanOutput(np.empty(0), [], {}, state)
+        self._unseen_categories(batch, state)
         for operation in self.operations:
             operation(state)
         if self.head is not None:
-            return self.head.predict(state, n_rows)
+            log_prices = self.head.log_price(state, n_rows)
+        else:
+            log_prices = np.log(self._tail_prices(state, batch.valid_rows))
+        state.findings.sort()
+        beyond = np.zeros(n_rows)
+        beyond[[f.index for f in state.findings]] = 1.0  # every finding is a range warning
+        state.signals[BEYOND_TRAINING] = beyond
+        output = PlanOutput(log_prices, state.findings, state.signals, state)
+        if self.intervals is not None:
+            tables = self.intervals.tables
+            output.intervals = self.intervals.bounds(
+                log_prices, state.signals, {c: _cat(state, c) for c in tables}
+            )
+        return output
+
+    def predict(self, batch: ValidatedBatch) -> np.ndarray:
+        """Prices for the batch's valid rows, in their order."""
+        return self.score(batch).prices
+
+    def _tail_prices(self, state: State, index: np.ndarray) -> np.ndarray:
         if self.tail is None:
             raise RuntimeError("the plan needs the pipeline's fallback steps, not attached")
         order = getattr(self.tail.steps[0][1], "feature_names_in_", None)
-        frame = _to_frame(state, batch.valid_rows, None if order is None else list(order))
+        frame = _to_frame(state, index, None if order is None else list(order))
         return np.asarray(self.tail.predict(frame), dtype=np.float64)
+
+
+@dataclass
+class PlanOutput:
+    """What the plan finds for a batch's valid rows, in their order."""
+
+    log_prices: np.ndarray
+    findings: list[Finding]
+    signals: dict[str, np.ndarray]
+    state: State  # the columns after the last operation
+    intervals: np.ndarray | None = None  # (rows, 2) dollars, when the plan is calibrated
+
+    @property
+    def prices(self) -> np.ndarray:
+        """Dollars."""
+        prices: np.ndarray = np.exp(self.log_prices)
+        return prices
 
 
 def _to_frame(state: State, index: np.ndarray, order: list[str] | None) -> pd.DataFrame:

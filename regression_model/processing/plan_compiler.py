@@ -20,8 +20,17 @@ from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import Binarizer, StandardScaler
 
-from regression_model.processing.features import OrdinalMapper, SplineFeatures
+from regression_model.processing.features import (
+    FrequentCategoryImputer,
+    OrdinalMapper,
+    SplineFeatures,
+)
 from regression_model.processing.plan import SPEC_FORMAT
+from regression_model.processing.range_checks import (
+    NAMED_FIELDS,
+    FieldRangeChecker,
+    JointRangeChecker,
+)
 from regression_model.processing.regressors import ResidualTrimmedRegressor
 
 _LINEAR = (Lasso, Ridge, ElasticNet, LinearRegression)
@@ -36,7 +45,7 @@ def _plain(value: Any) -> Any:
 def _step_operations(step: Any) -> list[dict[str, Any]] | None:
     """Operations equivalent to one fitted step, or None for an unknown step."""
     kind = type(step)
-    if kind is CategoricalImputer:
+    if kind in (CategoricalImputer, FrequentCategoryImputer):
         return [
             {"op": "fill_category", "column": v, "value": _plain(value)}
             for v, value in step.imputer_dict_.items()
@@ -92,6 +101,28 @@ def _step_operations(step: Any) -> list[dict[str, Any]] | None:
                 "replacement": step.replace_with,
             }
             for v, frequent in step.encoder_dict_.items()
+        ]
+    if kind is FieldRangeChecker:
+        return [
+            {
+                "op": "field_ranges",
+                "columns": list(step.variables_),
+                "lower": [float(v) for v in step.lower_],
+                "upper": [float(v) for v in step.upper_],
+            }
+        ]
+    if kind is JointRangeChecker:
+        return [
+            {
+                "op": "joint_range",
+                "columns": list(step.variables_),
+                "mean": [float(v) for v in step.mean_],
+                "scale": [float(v) for v in step.scale_],
+                "whitening": [[float(v) for v in row] for row in step.whitening_],
+                "threshold": float(step.threshold_),
+                "quantile": float(step.quantile),
+                "named_fields": NAMED_FIELDS,
+            }
         ]
     if kind is SplineFeatures and step.extrapolation in ("constant", "linear"):
         # Placeholders: the basis columns only make sense folded into the linear

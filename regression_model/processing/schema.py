@@ -228,6 +228,21 @@ class RowError:
         return {"row": self.row, "field": self.field, "message": self.message}
 
 
+@dataclass(frozen=True)
+class RowWarning:
+    """A priced row the caller should look at: ``kind`` says why (a category
+    never seen in training, a value beyond the training range, an unusual
+    combination of values); ``field`` names the column(s), or is None."""
+
+    row: int
+    field: str | None
+    kind: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "kind": self.kind, "message": self.message}
+
+
 def _describe(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

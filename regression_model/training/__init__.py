@@ -1,0 +1,3 @@
+"""Training: cross-validated evaluation, calibration of price ranges, artifacts."""
+
+__all__: list[str] = []
