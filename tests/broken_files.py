@@ -9,6 +9,8 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -137,3 +139,26 @@ def without_file_permissions() -> list[str]:
     if os.geteuid() != 0:
         return []
     return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
+def predict_file_error_without_file_permissions(source: Path, target: Path) -> str:
+    """The message of the package error predict_file(source, target) raises in a process
+    where file permissions bind (store off)."""
+    code = (
+        "import sys\n"
+        "from regression_model.errors import RegressionModelError\n"
+        "from regression_model.streaming import predict_file\n"
+        "try:\n"
+        "    predict_file(sys.argv[1], sys.argv[2])\n"
+        "except RegressionModelError as error:\n"
+        "    print(error)\n"
+    )
+    done = subprocess.run(
+        [*without_file_permissions(), sys.executable, "-c", code, str(source), str(target)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "REGRESSION_MODEL_DB_URL": "none"},
+        check=True,
+    )
+    assert done.stderr == "", done.stderr
+    return done.stdout.strip()

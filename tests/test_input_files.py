@@ -15,8 +15,6 @@ import io
 import json
 import lzma
 import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -26,7 +24,12 @@ import pytest
 from regression_model import audit
 from regression_model.errors import InputFileError, RegressionModelError
 from regression_model.streaming import FileSummary, predict_file
-from tests.broken_files import BROKEN, base_csv, base_jsonl, without_file_permissions
+from tests.broken_files import (
+    BROKEN,
+    base_csv,
+    base_jsonl,
+    predict_file_error_without_file_permissions,
+)
 
 
 def _prices(path: Path) -> list[float | None]:
@@ -94,28 +97,12 @@ def test_stream_that_is_not_text_raises(
 def test_unreadable_file_raises(tmp_path: Path) -> None:
     """A file its reader may not read raises InputFileError 'permission denied' (run
     where file permissions bind: as root, without the capabilities that bypass them)."""
-    folder = tmp_path
-    source = folder / "secret.csv"
+    source = tmp_path / "secret.csv"
     source.write_bytes(base_csv())
     os.chmod(source, 0o000)
-    code = (
-        "import sys\n"
-        "from regression_model.streaming import predict_file\n"
-        "from regression_model.errors import InputFileError\n"
-        "try:\n"
-        f"    predict_file({str(source)!r}, {str(folder / 'out.csv')!r})\n"
-        "except InputFileError as error:\n"
-        "    print(error)\n"
-    )
-    done = subprocess.run(
-        [*without_file_permissions(), sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "REGRESSION_MODEL_DB_URL": "none"},
-        check=True,
-    )
-    assert done.stdout.strip() == f"{source}: cannot be read: permission denied", done.stderr
-    assert not (folder / "out.csv").exists()
+    message = predict_file_error_without_file_permissions(source, tmp_path / "out.csv")
+    assert message == f"{source}: cannot be read: permission denied"
+    assert not (tmp_path / "out.csv").exists()
 
 
 def _ragged(data: bytes) -> bytes:
