@@ -296,8 +296,8 @@ class InputFile:
         compression = _compression(self.path) if self.path is not None else None
         return f"{compression} data" if compression else "readable"
 
-    def _lines(self) -> Iterator[tuple[int, str]]:
-        """Numbered lines (from 1) ending in '\\n' whatever the file used, checked as text."""
+    def _lines(self) -> _Lines:
+        """The lines, without their ends (whatever the file used), checked as text."""
         first = self._read(_BLOCK)
         if isinstance(first, str):  # a caller's text stream: already decoded
             rest = iter(lambda: self._read(_BLOCK), "")
@@ -305,7 +305,7 @@ class InputFile:
         else:
             _refuse_non_text(first, self.name, self.fmt)
             texts = self._decoded(first)
-        return enumerate(itertools.chain.from_iterable(_line_lists(texts)), 1)
+        return _Lines(itertools.chain.from_iterable(_line_lists(texts)))
 
     def _decoded(self, first: bytes) -> Iterator[str]:
         inner = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
@@ -334,10 +334,8 @@ class InputFile:
 
     # ---- CSV ----
 
-    def _csv_chunks(
-        self, lines: Iterator[tuple[int, str]], chunk_size: int
-    ) -> Iterator[InputChunk]:
-        header = next(_csv_records(lines, self.name), None)
+    def _csv_chunks(self, lines: _Lines, chunk_size: int) -> Iterator[InputChunk]:
+        header = next(_csv_records(lines.numbered(), self.name), None)
         if header is None:
             raise InputFileError(self.name, "is empty", hint="a CSV file needs a header line")
         if header.problem:
@@ -349,7 +347,7 @@ class InputFile:
         while True:
             # A function call per chunk, so its lines and text are freed before
             # the chunk is scored.
-            chunk, lines = _next_csv_chunk(lines, chunk_size, names, row, self.name)
+            chunk = _next_csv_chunk(lines, chunk_size, names, row, self.name)
             if chunk is None:
                 return
             row += chunk.size
@@ -357,10 +355,8 @@ class InputFile:
 
     # ---- JSON lines ----
 
-    def _jsonl_chunks(
-        self, lines: Iterator[tuple[int, str]], chunk_size: int
-    ) -> Iterator[InputChunk]:
-        numbered = ((n, text) for n, text in lines if text.strip())
+    def _jsonl_chunks(self, lines: _Lines, chunk_size: int) -> Iterator[InputChunk]:
+        numbered = ((n, text) for n, text in lines.numbered() if text.strip())
         first = next(numbered, None)
         if first is None:
             raise InputFileError(self.name, "is empty", hint="write one JSON object per line")
@@ -419,14 +415,38 @@ def _not_utf8(name: str, block: bytes, position: int, lines_before: int) -> Inpu
 
 
 def _line_lists(texts: Iterator[str]) -> Iterator[list[str]]:
-    """The lines of each text block, a list at a time (flattened by the caller)."""
+    """The lines of each text block without their ends, a list at a time."""
     pending = ""
     for text in texts:
         parts = (pending + text).split("\n")
         pending = parts.pop()
-        yield [part + "\n" for part in parts]
+        yield parts
     if pending:
         yield [pending]
+
+
+class _Lines:
+    """Lines read so far are counted, so a batch taken whole (the fast path) and
+    lines taken one by one (records spanning lines) share one numbering."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.count = 0
+
+    def take(self, size: int) -> list[str]:
+        batch = list(itertools.islice(self._lines, size))
+        self.count += len(batch)
+        return batch
+
+    def put_back(self, batch: list[str]) -> None:
+        self._lines = itertools.chain(batch, self._lines)
+        self.count -= len(batch)
+
+    def numbered(self) -> Iterator[tuple[int, str]]:
+        """(line number from 1, line), one at a time."""
+        for line in self._lines:
+            self.count += 1
+            yield self.count, line
 
 
 def _batched(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
@@ -454,15 +474,16 @@ def _csv_records(numbered: Iterator[tuple[int, str]], name: str) -> Iterator[_Re
     def more() -> Iterator[str]:
         # The lines after a quote, kept as the csv module takes them.
         for _, text in numbered:
-            taken.append(text)
-            yield text
+            taken.append(text + "\n")
+            yield text + "\n"
 
     for number, line in numbered:
-        if line == "\n":
+        if line == "":
             continue
         if '"' not in line:
-            yield _Record(number, line, line.count(",") + 1)
+            yield _Record(number, line + "\n", line.count(",") + 1)
             continue
+        line += "\n"
         taken[:] = [line]
         try:
             width = len(next(csv.reader(itertools.chain([line], more()), strict=True)))
@@ -530,33 +551,36 @@ def _csv_chunk(batch: list[_Record], names: list[str], first_row: int, name: str
 
 
 def _next_csv_chunk(
-    lines: Iterator[tuple[int, str]], chunk_size: int, names: list[str], row: int, name: str
-) -> tuple[InputChunk | None, Iterator[tuple[int, str]]]:
-    """The next ``chunk_size`` records, and the lines left after them."""
-    batch = list(itertools.islice(lines, chunk_size))
+    lines: _Lines, chunk_size: int, names: list[str], row: int, name: str
+) -> InputChunk | None:
+    """The next ``chunk_size`` records, or None at the end."""
+    first_line = lines.count + 1
+    batch = lines.take(chunk_size)
     if not batch:
-        return None, lines
-    text = "".join(line for _, line in batch)
-    if '"' in text or "\n\n" in text or batch[0][1] == "\n":
-        # Quotes or blank lines: records and lines may differ, so take records
+        return None
+    if "" in batch or any('"' in line for line in batch):
+        # Blank lines or quotes: records and lines may differ, so take records
         # one by one (a quoted one may run past this batch).
-        lines = itertools.chain(batch, lines)
-        records = list(itertools.islice(_csv_records(lines, name), chunk_size))
-        return _csv_chunk(records, names, row, name), lines
-    return _plain_csv_chunk(batch, text, names, row, name), lines
+        lines.put_back(batch)
+        records = list(itertools.islice(_csv_records(lines.numbered(), name), chunk_size))
+        return _csv_chunk(records, names, row, name)
+    return _plain_csv_chunk(batch, first_line, names, row, name)
 
 
 def _plain_csv_chunk(
-    batch: list[tuple[int, str]], text: str, names: list[str], first_row: int, name: str
+    batch: list[str], first_line: int, names: list[str], first_row: int, name: str
 ) -> InputChunk:
-    """A batch of lines without quotes or blank lines: one record each, whose
-    width is its commas plus one."""
-    commas = len(names) - 1
-    wrong = [i for i, (_, line) in enumerate(batch) if line.count(",") != commas]
-    if not wrong:
+    """Lines without quotes or blank lines: one record each, whose width is its
+    commas plus one."""
+    widths = list(map(str.count, batch, itertools.repeat(",")))
+    if widths.count(len(names) - 1) == len(batch):
         rows = list(range(first_row, first_row + len(batch)))
-        return InputChunk(_csv_frame(text, len(batch), names, name, batch[0][0]), rows)
-    records = [_Record(number, line, line.count(",") + 1) for number, line in batch]
+        text = "\n".join(batch) + "\n"
+        return InputChunk(_csv_frame(text, len(batch), names, name, first_line), rows)
+    records = [
+        _Record(number, line + "\n", width + 1)
+        for number, line, width in zip(itertools.count(first_line), batch, widths)
+    ]
     return _csv_chunk(records, names, first_row, name)
 
 
@@ -606,8 +630,7 @@ def _jsonl_chunk(batch: list[tuple[int, str]], first_row: int) -> InputChunk:
     rejected: list[RejectedRow] = []
     for row, (line, text) in enumerate(batch, first_row):
         try:
-            # Without its line end, a line cut short reads as an unterminated string.
-            record = json.loads(text.rstrip("\n"), object_pairs_hook=_no_duplicate_keys)
+            record = json.loads(text, object_pairs_hook=_no_duplicate_keys)
             if not isinstance(record, dict):
                 raise ValueError(f"a JSON {_json_kind(record)} is not a record (a JSON object)")
             check_names(list(record), renames)

@@ -155,7 +155,8 @@ class OutputFile:
 
     def _write_jsonl(self, frame: pd.DataFrame) -> None:
         if len(frame):
-            text = frame.to_json(orient="records", lines=True)
+            # 15 decimals (pandas' most; its default is 10): prices read back exactly.
+            text = frame.to_json(orient="records", lines=True, double_precision=15)
             self._text().write(text if text.endswith("\n") else text + "\n")
 
     def _write_parquet(self, frame: pd.DataFrame) -> None:
