@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -27,33 +25,7 @@ from regression_model.predict import load_model, make_prediction
 from regression_model.processing import prediction_store
 from regression_model.processing.record_codec import encode_json_rows, pack_call
 from regression_model.processing.record_ids import new_row_ids
-
-PG_VARIABLE = "REGRESSION_MODEL_TEST_PG_URL"
-
-
-@contextmanager
-def new_postgres_database() -> Iterator[str]:
-    """The URL of a new, empty database on the test PostgreSQL server, dropped on exit."""
-    admin_url = os.environ.get(PG_VARIABLE)
-    if not admin_url:
-        pytest.skip(
-            f"{PG_VARIABLE} is not set: no PostgreSQL server to test against "
-            "(.ci/run starts one; see README, 'Prediction store')"
-        )
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"rm_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        audit._stores.clear()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+from tests.databases import new_postgres_database
 
 
 @pytest.fixture(scope="session")
