@@ -7,6 +7,8 @@ field, key or file at fault and says what to do about it.
 
 from __future__ import annotations
 
+import signal
+
 
 class RegressionModelError(Exception):
     """Base class of every error raised by ``regression_model``."""
@@ -92,8 +94,6 @@ class RunInterruptedError(RegressionModelError):
     signal so that partial outputs are removed before the process ends."""
 
     def __init__(self, signum: int) -> None:
-        import signal
-
         self.signum = signum
         super().__init__(f"stopped by {signal.Signals(signum).name}")
 

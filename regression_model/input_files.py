@@ -36,7 +36,7 @@ from typing import IO, Any, cast
 import pandas as pd
 
 from regression_model.config.core import get_config
-from regression_model.errors import InputFileError, InvalidInputError
+from regression_model.errors import InputFileError
 from regression_model.processing.inputs import check_names
 
 FORMATS = ("csv", "parquet", "jsonl")
@@ -288,13 +288,10 @@ class InputFile:
         try:
             block: bytes | str = self._handle.read(size)
         except (*_STREAM_ERRORS, *_zstd_errors()) as error:
-            problem = f"is damaged or not really {self._handle_kind()}: {error}"
-            raise InputFileError(self.name, problem) from error
+            compression = _compression(self.path) if self.path is not None else None
+            problem = f"is damaged or not {compression} data" if compression else "cannot be read"
+            raise InputFileError(self.name, f"{problem}: {error}") from error
         return block
-
-    def _handle_kind(self) -> str:
-        compression = _compression(self.path) if self.path is not None else None
-        return f"{compression} data" if compression else "readable"
 
     def _lines(self) -> _Lines:
         """The lines, without their ends (whatever the file used), checked as text."""
@@ -685,9 +682,3 @@ def _is_empty(handle: IO[Any]) -> bool:
         return bool(handle.tell() == 0)
     except (OSError, ValueError):
         return False
-
-
-def as_invalid_input(error: InvalidInputError, name: str) -> InputFileError:
-    """A table-level refusal of ``make_prediction`` (say, a column under both its
-    spellings), restated for the file it came from."""
-    return InputFileError(name, str(error))

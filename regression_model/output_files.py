@@ -23,8 +23,6 @@ import pandas as pd
 
 from regression_model.errors import OutputFileError
 
-FORMATS = ("csv", "parquet", "jsonl")
-
 
 def _create_temp(path: Path, name: str) -> Path:
     """A new, empty file beside ``path``; fails with the reason it cannot be."""
