@@ -1,7 +1,10 @@
 """The ``regression-model`` command line: train, predict, info, reproduce, records.
 
 Exit codes: 0 success; 1 some rows rejected (``predict``) or a replay that
-does not match (``reproduce``); 2 usage or input errors, and any package error.
+does not match (``reproduce``); 2 usage errors, unusable input or output files,
+and any other package error (nothing was written); 128 + the signal's number
+when stopped by SIGINT (130) or SIGTERM (143). Errors are one line on stderr,
+never a traceback.
 """
 
 from __future__ import annotations
@@ -9,13 +12,22 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
+from types import FrameType
 from typing import Any
 
 import regression_model
-from regression_model.errors import RegressionModelError
+from regression_model.errors import (
+    IncompleteOutputError,
+    OutputFileError,
+    RegressionModelError,
+    RunInterruptedError,
+)
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -37,16 +49,24 @@ def _parser() -> argparse.ArgumentParser:
         "predict",
         help="score a file or stdin, one output row per input row",
         description=(
-            "Score CSV, Parquet or JSON lines. With '-' for --input or --output the "
-            "format is JSON lines unless --input-format/--output-format says otherwise. "
+            "Score CSV, Parquet or JSON lines; inputs may be compressed (.gz, .bz2, .xz, "
+            ".zip, .zst) and may start with a UTF-8 byte-order mark. With '-' for --input "
+            "or --output the format is JSON lines unless --input-format/--output-format "
+            "says otherwise. Outputs appear whole when the run completes, or not at all. "
             "Exit 0 when every row was scored, 1 when some were rejected (their errors go "
-            "to --errors, else to stderr), 2 for usage errors."
+            "to --errors, else to stderr), 2 when nothing was scored (usage errors, "
+            "unusable files), 130/143 when stopped by SIGINT/SIGTERM."
         ),
     )
     predict.add_argument("--input", required=True, help="input file, or - for stdin")
     predict.add_argument("--output", required=True, help="output file, or - for stdout")
     predict.add_argument("--errors", help="write rejected rows' errors here (JSON lines)")
-    predict.add_argument("--chunk-size", type=int, default=50_000, help="rows per chunk")
+    predict.add_argument(
+        "--chunk-size",
+        type=_whole_number(minimum=1, example="50000"),
+        default=50_000,
+        help="rows per chunk (a whole number from 1; default 50000)",
+    )
     predict.add_argument("--input-format", choices=("csv", "parquet", "jsonl"))
     predict.add_argument("--output-format", choices=("csv", "parquet", "jsonl"))
     predict.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -61,15 +81,40 @@ def _parser() -> argparse.ArgumentParser:
     records.add_argument("--version", dest="model_version", help="only this model version")
     records.add_argument("--since", type=_moment, help="ISO time, e.g. 2026-11-26T08:00")
     records.add_argument("--until", type=_moment, help="ISO time (exclusive)")
-    records.add_argument("--limit", type=int)
+    records.add_argument(
+        "--limit",
+        type=_whole_number(minimum=0, example="100"),
+        help="at most this many (0 or more)",
+    )
     return parser
+
+
+def _whole_number(*, minimum: int, example: str) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not accepted: give a whole number of {minimum} or more, "
+                f"e.g. {example}"
+            )
+        return number
+
+    return parse
 
 
 def _moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date or time") from error
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO date or time: give e.g. 2026-11-26 or 2026-11-26T08:00 "
+            "or 2026-11-26T08:00+01:00"
+        ) from error
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
@@ -83,10 +128,8 @@ def _train(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     from regression_model.streaming import predict_file
 
-    if args.chunk_size < 1:
-        print("regression-model predict: --chunk-size must be at least 1", file=sys.stderr)
-        return EXIT_USAGE
-    source: Any = sys.stdin if args.input == "-" else args.input
+    # stdin as bytes, so empty, binary and non-UTF-8 input can be told apart.
+    source: Any = sys.stdin.buffer if args.input == "-" else args.input
     target: Any = sys.stdout if args.output == "-" else args.output
     input_format = args.input_format or ("jsonl" if args.input == "-" else None)
     output_format = args.output_format or ("jsonl" if args.output == "-" else None)
@@ -100,9 +143,13 @@ def _predict(args: argparse.Namespace) -> int:
         errors=errors,
         progress=False if args.no_progress else None,
     )
+    model = f" with model {summary.version}" if summary.version else ""
+    unreadable = (
+        f" ({summary.unreadable} of them unreadable, not recorded)" if summary.unreadable else ""
+    )
     print(
-        f"scored {summary.scored} of {summary.rows} rows with model {summary.version} "
-        f"in {summary.seconds:.2f} s; rejected {summary.rejected}",
+        f"scored {summary.scored} of {summary.rows} rows{model} in {summary.seconds:.2f} s; "
+        f"rejected {summary.rejected}{unreadable}; {summary.recorded} recorded in the store",
         file=sys.stderr,
     )
     return EXIT_REJECTED if summary.rejected else EXIT_OK
@@ -247,10 +294,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     logging.getLogger("regression_model.predict").setLevel(logging.WARNING)
     try:
-        return COMMANDS[args.command](args)
+        with _signals_as_errors():
+            return COMMANDS[args.command](args)
     except RegressionModelError as error:
-        print(f"regression-model {args.command}: {type(error).__name__}: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        message = " ".join(str(error).split())  # one line, whatever the cause said
+        print(
+            f"regression-model {args.command}: {type(error).__name__}: {message}", file=sys.stderr
+        )
+        if isinstance(error.__cause__, BrokenPipeError) or _stdout_closed(error):
+            # The reader of stdout has gone: nothing more can reach it.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return _exit_code(error)
+
+
+def _stdout_closed(error: RegressionModelError) -> bool:
+    cause = error.__cause__
+    return isinstance(cause, OutputFileError) and isinstance(cause.__cause__, BrokenPipeError)
+
+
+def _exit_code(error: RegressionModelError) -> int:
+    """128 + the signal's number when interrupted (the shell's convention), else 2."""
+    stopped = error.__cause__ if isinstance(error, IncompleteOutputError) else error
+    if isinstance(stopped, RunInterruptedError):
+        return 128 + stopped.signum
+    return EXIT_USAGE
+
+
+@contextmanager
+def _signals_as_errors() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into RunInterruptedError, so ``finally`` blocks run:
+    temporary outputs are removed and the message says what was recorded."""
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise RunInterruptedError(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ field, key or file at fault and says what to do about it.
 
 from __future__ import annotations
 
+import signal
+
 
 class RegressionModelError(Exception):
     """Base class of every error raised by ``regression_model``."""
@@ -44,3 +46,56 @@ class ModelCompatibilityError(RegressionModelError):
 class PredictionStoreError(RegressionModelError):
     """The prediction store could not be written or read; no prediction is
     returned, so nothing goes unrecorded."""
+
+
+class FileError(RegressionModelError):
+    """A file (or stdin/stdout) that cannot be used as given. The message names
+    the file, the line where known, the problem and what to do; the parts are
+    kept as ``path``, ``problem``, ``line`` and ``hint``."""
+
+    def __init__(self, path: str, problem: str, line: int | None = None, hint: str = "") -> None:
+        self.path, self.problem, self.line, self.hint = path, problem, line, hint
+        where = path if line is None else f"{path}, line {line:,}"
+        super().__init__(f"{where}: {problem}" + (f"; {hint}" if hint else ""))
+
+    def __reduce__(self) -> tuple[type[FileError], tuple[str, str, int | None, str]]:
+        # Rebuilt from its parts when pickled (multiprocessing, dask workers).
+        return (type(self), (self.path, self.problem, self.line, self.hint))
+
+
+class InputFileError(FileError, InvalidInputError):
+    """An input file cannot be read as the table it claims to be: missing,
+    empty, a folder, unreadable, binary, not UTF-8, not in its format, a
+    header without the model's columns or with a column twice, a quoted field
+    that never closes. Rows that cannot be parsed are not raised: they are
+    rejected one by one."""
+
+
+class OutputFileError(FileError):
+    """An output cannot be written: its folder does not exist or is not
+    writable, it is a folder, it is the input itself, or writing failed."""
+
+
+class IncompleteOutputError(RegressionModelError):
+    """A run failed or was interrupted after the prediction store had recorded
+    rows that were not written out; the message says which. The error that
+    stopped the run is its ``__cause__``."""
+
+    def __init__(self, message: str, unwritten_rows: int = 0) -> None:
+        self.unwritten_rows = unwritten_rows
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type[IncompleteOutputError], tuple[str, int]]:
+        return (type(self), (str(self), self.unwritten_rows))
+
+
+class RunInterruptedError(RegressionModelError):
+    """The command line received SIGINT or SIGTERM; raised in place of the
+    signal so that partial outputs are removed before the process ends."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+
+    def __reduce__(self) -> tuple[type[RunInterruptedError], tuple[int]]:
+        return (type(self), (self.signum,))

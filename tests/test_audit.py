@@ -4,13 +4,13 @@ PostgreSQL server (REGRESSION_MODEL_TEST_PG_URL)."""
 from __future__ import annotations
 
 import json
-import os
+import logging
 import sqlite3
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -25,31 +25,14 @@ from regression_model.predict import load_model, make_prediction
 from regression_model.processing import prediction_store
 from regression_model.processing.record_codec import encode_json_rows, pack_call
 from regression_model.processing.record_ids import new_row_ids
-
-PG_VARIABLE = "REGRESSION_MODEL_TEST_PG_URL"
+from tests.databases import new_postgres_database
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A new, empty database on the test PostgreSQL server, dropped afterwards."""
-    admin_url = os.environ.get(PG_VARIABLE)
-    if not admin_url:
-        pytest.skip(
-            f"{PG_VARIABLE} is not set: no PostgreSQL server to test against "
-            "(.ci/run starts one; see README, 'Prediction store')"
-        )
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"rm_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    audit._stores.clear()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    """A new, empty database on the test PostgreSQL server, shared by the session."""
+    with new_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -145,10 +128,8 @@ def test_replay_matches(store_url: str, test_frame: pd.DataFrame) -> None:
         assert replay["recomputed"] == pytest.approx(price, rel=1e-9) if price else True
 
 
-def test_replay_refuses_another_models_record(store_url: str, house: dict[str, Any]) -> None:
-    """A record made by another model version is not compared with the installed one."""
-    store = audit.get_store()
-    assert store is not None
+def _write_foreign_record(store: prediction_store.PredictionStore) -> str:
+    """Record one row priced 123.0 by a model version 0.0.1; returns its id."""
     id_prefix, (prediction_id,) = new_row_ids(1)
     inputs = encode_json_rows([json.dumps({"GrLivArea": 1000})])
     store.write_call(
@@ -160,6 +141,14 @@ def test_replay_refuses_another_models_record(store_url: str, house: dict[str, A
         config_fingerprint="0" * 64,
         chunks=pack_call(lambda start, stop: inputs, [123.0], {}, {}),
     )
+    return prediction_id
+
+
+def test_replay_refuses_another_models_record(store_url: str, house: dict[str, Any]) -> None:
+    """A record made by another model version is not compared with the installed one."""
+    store = audit.get_store()
+    assert store is not None
+    prediction_id = _write_foreign_record(store)
     replay = audit.reproduce(prediction_id)
     assert replay["match"] is None and replay["recomputed"] is None
     assert replay["stored"] == 123.0
@@ -343,3 +332,65 @@ def test_unreachable_postgres_raises(
     monkeypatch.setenv(audit.TIMEOUT_VARIABLE, "2")
     with pytest.raises(PredictionStoreError, match=r"127\.0\.0\.1"):
         make_prediction(input_data=[house])
+
+
+def _empty_store_urls(backend: str, tmp_path: Path, stack: ExitStack) -> tuple[str, str]:
+    """Two URLs of empty databases on one backend."""
+    if backend == "sqlite":
+        return (f"sqlite:///{tmp_path / 'a.sqlite3'}", f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    return (
+        stack.enter_context(new_postgres_database()),
+        stack.enter_context(new_postgres_database()),
+    )
+
+
+def _schema_of(store: prediction_store.PredictionStore) -> dict[str, Any]:
+    """Every table's columns (name, type, nullable), primary key and indexes."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(store.engine)
+    return {
+        table: (
+            [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)],
+            inspector.get_pk_constraint(table)["constrained_columns"],
+            sorted((i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(table)),
+        )
+        for table in sorted(inspector.get_table_names())
+    }
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_fresh_store_is_created_at_current_schema_in_one_step(
+    backend: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An empty database gets the current schema in one step, logged as one line ("created
+    at schema 3", no migration step), and ends with the same tables, columns, keys and
+    indexes as a store created by the first release and migrated up; both hold records."""
+    from sqlalchemy import create_engine
+
+    with ExitStack() as stack:
+        fresh_url, old_url = _empty_store_urls(backend, tmp_path, stack)
+        engine = create_engine(old_url)
+        with engine.begin() as connection:
+            prediction_store.MIGRATIONS[1](connection)
+            connection.exec_driver_sql("INSERT INTO store_info VALUES ('schema_version', '1')")
+        engine.dispose()
+        caplog.set_level(logging.INFO, logger="regression_model.audit")
+        fresh = prediction_store.PredictionStore(fresh_url)
+        assert fresh.count() == 0
+        assert [r.getMessage() for r in caplog.records] == [
+            f"prediction store created at schema {prediction_store.SCHEMA_VERSION}"
+        ]
+        caplog.clear()
+        migrated = prediction_store.PredictionStore(old_url)
+        assert migrated.count() == 0
+        assert [r.getMessage() for r in caplog.records] == [
+            f"prediction store migrated to schema {version}"
+            for version in range(2, prediction_store.SCHEMA_VERSION + 1)
+        ]
+        assert _schema_of(fresh) == _schema_of(migrated)
+        for store in (fresh, migrated):
+            prediction_id = _write_foreign_record(store)
+            assert store.count() == 1
+            assert store.get_record(prediction_id)["prediction"] == 123.0  # type: ignore[index]
+            store.dispose()

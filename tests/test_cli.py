@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -13,17 +18,24 @@ import pytest
 
 import regression_model
 from regression_model.config.core import DATASET_DIR
+from tests.broken_files import BROKEN, base_csv, base_jsonl, without_file_permissions
 
 
-def cli(*args: str, tmp_path: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, tmp_path: Path, stdin: str | bytes | None = None, prefix: Sequence[str] = ()
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m regression_model.cli ARGS`` in tmp_path, with its own SQLite store
+    (tmp_path/store.sqlite3, created only when something is recorded)."""
     env = {**os.environ, "REGRESSION_MODEL_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"}
-    return subprocess.run(
-        [sys.executable, "-m", "regression_model.cli", *args],
-        input=stdin,
+    done = subprocess.run(
+        [*prefix, sys.executable, "-m", "regression_model.cli", *args],
+        input=stdin.encode() if isinstance(stdin, str) else stdin,
         capture_output=True,
-        text=True,
         env=env,
         cwd=tmp_path,
+    )
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode(errors="replace"), done.stderr.decode()
     )
 
 
@@ -121,3 +133,189 @@ def test_info_tells_what_model_this_is(tmp_path: Path) -> None:
     assert f"same folds and rows: RMSLE {metrics['reference_cv']['pooled_mean']:.4f}" in text
     assert f"{metrics['intervals']['coverage']:.1%} of true prices inside" in text
     assert f"{metrics['out_of_range']['rows']:.1f} training rows per CV seed" in text
+
+
+# ---- broken inputs: one line on stderr, exit 2, nothing written or recorded ----
+
+
+def _the_one_line(done: subprocess.CompletedProcess[str]) -> str:
+    """The single stderr line of a run that failed as a whole (exit 2)."""
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.splitlines()
+    return line
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_file_is_one_line_and_exit_2(case: str, tmp_path: Path) -> None:
+    """Each broken input ends in one line on stderr naming the file, the line where there
+    is one, and the problem; exit code 2; no output file and no store written."""
+    broken = BROKEN[case]
+    broken.write(tmp_path)
+    name = broken.file.rstrip("/")
+    options = ["--input-format", broken.input_format] if broken.input_format else []
+    done = cli("predict", "--input", name, "--output", "out.csv", *options, tmp_path=tmp_path)
+    line = _the_one_line(done)
+    where = f"{name}, line {broken.line}:" if broken.line else f"{name}:"
+    assert line.startswith(f"regression-model predict: InputFileError: {where}"), line
+    assert broken.says in line, line
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "store.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    ("stdin", "says"),
+    [
+        (b"", "stdin: is empty"),
+        (b"\n  \n", "stdin: is empty"),
+        (b"\x00\x01binary\x02", "stdin, line 1: is binary"),
+        ('{"Neighborhood": "NÄmes"}\n'.encode("latin-1"), "stdin, line 1: is not UTF-8 text"),
+    ],
+    ids=["empty", "blank", "binary", "latin1"],
+)
+def test_stdin_that_is_empty_or_not_text(stdin: bytes, says: str, tmp_path: Path) -> None:
+    """stdin that is empty, blank, binary or not UTF-8: one line naming stdin, exit 2."""
+    done = cli("predict", "--input", "-", "--output", "-", tmp_path=tmp_path, stdin=stdin)
+    assert f"InputFileError: {says}" in _the_one_line(done)
+    assert done.stdout == ""
+
+
+def test_unreadable_file_is_one_line(tmp_path: Path) -> None:
+    """A file the user may not read: 'cannot be read: permission denied', exit 2 (as
+    root, run without the capabilities that bypass file permissions)."""
+    (tmp_path / "secret.csv").write_bytes(base_csv())
+    os.chmod(tmp_path / "secret.csv", 0o000)
+    done = cli(
+        "predict",
+        "--input",
+        "secret.csv",
+        "--output",
+        "out.csv",
+        tmp_path=tmp_path,
+        prefix=without_file_permissions(),
+    )
+    assert _the_one_line(done).endswith("secret.csv: cannot be read: permission denied")
+
+
+@pytest.mark.parametrize(
+    ("output", "says"),
+    [
+        ("missing/out.csv", "OutputFileError: missing/out.csv: its folder missing does not exist"),
+        ("/sys/out.csv", "OutputFileError: /sys/out.csv: cannot be written: no permission"),
+    ],
+    ids=["missing_folder", "unwritable_folder"],
+)
+def test_unusable_output_fails_before_scoring(output: str, says: str, tmp_path: Path) -> None:
+    """An output whose folder is missing or not writable fails in one line, exit 2,
+    before anything is scored or recorded (no store is even created)."""
+    (tmp_path / "houses.csv").write_bytes(base_csv())
+    done = cli("predict", "--input", "houses.csv", "--output", output, tmp_path=tmp_path)
+    assert says in _the_one_line(done)
+    assert not (tmp_path / "store.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--chunk-size", "0"], "--chunk-size: '0' is not accepted: give a whole number of 1"),
+        (["--chunk-size", "-5"], "--chunk-size: '-5' is not accepted: give a whole number of 1"),
+        (["--chunk-size", "many"], "--chunk-size: 'many' is not accepted"),
+        (["--input-format", "xlsx"], "invalid choice: 'xlsx' (choose from csv, parquet, jsonl)"),
+        (["--output-format", "xml"], "invalid choice: 'xml' (choose from csv, parquet, jsonl)"),
+    ],
+    ids=["chunk_zero", "chunk_negative", "chunk_text", "input_format", "output_format"],
+)
+def test_bad_predict_options_are_usage_errors(args: list[str], says: str, tmp_path: Path) -> None:
+    """Chunk sizes below 1 and unknown formats are usage errors (exit 2) naming the
+    accepted values, before any work: no output, no store."""
+    (tmp_path / "houses.csv").write_bytes(base_csv())
+    done = cli("predict", "--input", "houses.csv", "--output", "o.csv", *args, tmp_path=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert says.replace("'", "") in done.stderr.replace("'", "")
+    assert not (tmp_path / "o.csv").exists() and not (tmp_path / "store.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--limit", "-3"], "--limit: '-3' is not accepted: give a whole number of 0 or more"),
+        (["--since", "yesterday"], "'yesterday' is not an ISO date or time: give e.g. 2026-11-26"),
+        (["--until", "2026-13-01"], "'2026-13-01' is not an ISO date or time"),
+    ],
+    ids=["negative_limit", "since", "until"],
+)
+def test_bad_records_options_are_usage_errors(args: list[str], says: str, tmp_path: Path) -> None:
+    """records refuses a negative --limit and unparseable dates: exit 2, accepted values
+    in the message, and the store is not opened."""
+    done = cli("records", *args, tmp_path=tmp_path)
+    assert done.returncode == 2 and says in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "store.sqlite3").exists()
+
+
+def test_broken_json_line_is_a_rejected_row(tmp_path: Path) -> None:
+    """A JSON-lines stdin with one broken line: the others are scored, the broken one is
+    a rejected row whose error (on stderr) gives its line and the parser's reason;
+    exit 1."""
+    lines = base_jsonl(5).decode().splitlines(keepends=True)
+    lines[2] = '{"OverallQual": 5, "GrLivArea": \n'
+    done = cli("predict", "--input", "-", "--output", "-", tmp_path=tmp_path, stdin="".join(lines))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o["row"] for o in out] == [0, 1, 2, 3, 4]
+    assert [o["prediction"] is None for o in out] == [False, False, True, False, False]
+    assert '"message":"line 3: Expecting value: line 1 column 33 (char 32)"' in done.stderr
+    assert "rejected 1 (1 of them unreadable, not recorded); 4 recorded in the store" in (
+        done.stderr
+    )
+
+
+def test_compressed_input_with_byte_order_mark(tmp_path: Path) -> None:
+    """A gzip-compressed CSV with a UTF-8 byte-order mark scores every row, exit 0."""
+    (tmp_path / "houses.csv.gz").write_bytes(gzip.compress(b"\xef\xbb\xbf" + base_csv()))
+    done = cli("predict", "--input", "houses.csv.gz", "--output", "out.csv", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "scored 20 of 20 rows" in done.stderr and "20 recorded in the store" in done.stderr
+    assert pd.read_csv(tmp_path / "out.csv")["Id"].tolist()[:2] == [1461, 1462]
+
+
+def _recorded(store: Path) -> int:
+    try:
+        with sqlite3.connect(store) as connection:
+            return int(
+                connection.execute("SELECT COALESCE(SUM(n_rows), 0) FROM calls").fetchone()[0]
+            )
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_interrupted_run_leaves_no_output(stop: signal.Signals, tmp_path: Path) -> None:
+    """SIGTERM or SIGINT in the middle of a run: exit 128 + the signal's number, no
+    output and no errors file (nor their temporary files), and the message names as
+    many rows recorded-but-not-written as the store holds."""
+    big = pd.concat([pd.read_csv(DATASET_DIR / "test.csv", dtype=str, keep_default_na=False)] * 40)
+    big.to_csv(tmp_path / "big.csv", index=False)
+    env = {**os.environ, "REGRESSION_MODEL_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"}
+    command = [sys.executable, "-m", "regression_model.cli", "predict", "--input", "big.csv"]
+    run = subprocess.Popen(
+        [*command, "--output", "out.csv", "--errors", "e.jsonl", "--chunk-size", "500"],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while _recorded(tmp_path / "store.sqlite3") == 0 and run.poll() is None:
+        assert time.monotonic() < deadline, "no chunk was recorded in 2 minutes"
+        time.sleep(0.01)
+    run.send_signal(stop)
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 128 + stop, stderr
+    assert "Traceback" not in stderr
+    last = stderr.splitlines()[-1]
+    assert f"IncompleteOutputError: RunInterruptedError: stopped by {stop.name};" in last
+    count = int(last.split("; ")[1].split(" rows were recorded")[0].replace(",", ""))
+    assert count == _recorded(tmp_path / "store.sqlite3") > 0
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("store")) == [
+        "big.csv"
+    ]

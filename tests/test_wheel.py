@@ -1,26 +1,38 @@
-"""The built wheel, installed in a fresh venv, predicts from outside the source tree."""
+"""The built wheel, installed in fresh venvs: alone, and with each extra alone.
+
+The wheel is built once per session. Each case installs it in a new venv (with
+uv) with no extra or exactly one, and runs that extra's README example there,
+from a folder outside the source tree: so an extra that misses a dependency
+fails here, as it would for a user, not hidden by tox installing every extra.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
-import venv
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import regression_model
+from tests.databases import new_postgres_database
 
 REPO = Path(__file__).resolve().parents[1]
 
-SCRIPT = r"""
-import json, sys
+CORE = r"""
+import importlib.util, json, subprocess, sys
+from pathlib import Path
 import regression_model
+from regression_model.errors import InputFileError
 from regression_model.predict import make_prediction
 from regression_model.processing.data_manager import load_dataset
 from regression_model.config.core import config
+from regression_model.streaming import predict_file
 
 assert "site-packages" in regression_model.__file__, regression_model.__file__
 frame = load_dataset(file_name=config.app_config.test_data_file)
@@ -29,24 +41,109 @@ records = frame.to_dict(orient="records")
 alone = {i: make_prediction(input_data=[records[i]])["predictions"][0]
          for i in range(0, len(records), 97)}
 prices = batch["predictions"]
+# What needs an extra, or a package, says which.
+missing = {}
+for name, module in (("houses.parquet", "pyarrow"), ("houses.csv.zst", "zstandard")):
+    if importlib.util.find_spec(module) is None:
+        Path(name).write_bytes(b"PAR1" if module == "pyarrow" else b"\x28\xb5\x2f\xfd")
+        try:
+            predict_file(name, "out.csv")
+        except InputFileError as error:
+            missing[module] = str(error)
+info = subprocess.run([str(Path(sys.executable).with_name("regression-model")), "info", "--json"],
+                      capture_output=True, text=True, check=True)
 print(json.dumps({"version": batch["version"], "errors": batch["errors"], "n": len(prices),
-                  "none": sum(p is None for p in prices),
+                  "none": sum(p is None for p in prices), "missing": missing,
+                  "info_version": json.loads(info.stdout)["version"],
                   "max_rel_diff": max(abs(alone[i] - prices[i]) / prices[i] for i in alone)}))
 """
 
+DASK = r"""
+import json
+import dask.dataframe as dd
+from distributed import Client, LocalCluster
+from regression_model.distributed import predict_dask
+from regression_model.predict import make_prediction
+from regression_model.processing.data_manager import load_dataset
+
+if __name__ == "__main__":
+    load_dataset(file_name="test.csv").to_parquet("houses.parquet")
+    houses = dd.read_parquet("houses.parquet").repartition(npartitions=4)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           dashboard_address=None)
+    with cluster, Client(cluster) as client:
+        prices = predict_dask(houses).compute()
+        workers = len(set(client.run(lambda: __import__("os").getpid()).values()))
+    expected = make_prediction(input_data=load_dataset(file_name="test.csv"))["predictions"]
+    print(json.dumps({"n": len(prices), "workers": workers,
+                      "max_rel_diff": max(abs(a - b) / b for a, b in zip(prices, expected))}))
+"""
+
+PARQUET = r"""
+import json
+import pandas as pd
+from regression_model.processing.data_manager import load_dataset
+from regression_model.streaming import predict_file
+
+load_dataset(file_name="test.csv").to_parquet("houses.parquet")
+summary = predict_file("houses.parquet", "scored.parquet", chunk_size=500)
+scored = pd.read_parquet("scored.parquet")
+print(json.dumps({"n": len(scored), "scored": summary.scored,
+                  "priced": int(scored["prediction"].notna().sum())}))
+"""
+
+REPORT = r"""
+import json
+from regression_model.config.core import TRAINED_MODEL_DIR
+from regression_model.model_card import CARD_NAME, PLOT_NAMES
+from regression_model.predict import load_model
+from regression_model.train_pipeline import run_training
+
+before = {name: (TRAINED_MODEL_DIR / name).stat().st_mtime_ns for name in PLOT_NAMES.values()}
+run_training()
+manifest = load_model().manifest  # as written, with every file's sha256
+card = (TRAINED_MODEL_DIR / CARD_NAME).read_text()
+print(json.dumps({
+    "linked": all(f"]({name})" in card for name in PLOT_NAMES.values()),
+    "png": all((TRAINED_MODEL_DIR / n).read_bytes()[:4] == b"\x89PNG" for n in PLOT_NAMES.values()),
+    "redrawn": all((TRAINED_MODEL_DIR / n).stat().st_mtime_ns > t for n, t in before.items()),
+    "in_manifest": all(n in manifest["files"] for n in PLOT_NAMES.values()),
+}))
+"""
+
+POSTGRES = r"""
+import json
+from regression_model import audit
+from regression_model.predict import make_prediction
+
+result = make_prediction(input_data=[{"OverallQual": 6, "GrLivArea": 1200,
+                                      "Neighborhood": "NAmes", "YrSold": 2009}])
+record = audit.get_record(result["prediction_ids"][0])
+print(json.dumps({"dialect": audit.get_store().engine.dialect.name,
+                  "stored": record["prediction"], "returned": result["predictions"][0],
+                  "count": audit.get_store().count()}))
+"""
+
+
+def _run(command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(command, capture_output=True, text=True, check=False, **options)
+    assert done.returncode == 0, f"{' '.join(command)}\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel built from this tree, once per session."""
+    dist = tmp_path_factory.mktemp("dist")
+    _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)])
+    (built,) = dist.glob("*.whl")
+    return built
+
 
 @pytest.mark.slow
-def test_wheel_installs_and_scores_test_csv(tmp_path: Path) -> None:
-    """Build the wheel, check it carries model, manifest, data and config, install it
-    into a new venv and score all 1459 test rows there in one call."""
-    dist = tmp_path / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    (wheel,) = dist.glob("*.whl")
+def test_wheel_carries_model_data_and_config(wheel: Path) -> None:
+    """The wheel is named for this version and carries model, manifest, plan, card and
+    plots, data and config."""
     version = regression_model.__version__
     assert wheel.name.startswith(f"regression_model-{version}-")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -63,28 +160,89 @@ def test_wheel_installs_and_scores_test_csv(tmp_path: Path) -> None:
     ):
         assert required in names, required
 
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=True)
-    python = env_dir / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", str(wheel)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+
+def _fresh_venv(folder: Path, wheel: Path, extra: str | None) -> Path:
+    """A new venv holding the wheel, with ``extra`` alone or none; its python."""
+    from uv import find_uv_bin
+
+    uv = find_uv_bin()
+    _run([uv, "venv", "--quiet", "--python", sys.executable, str(folder)])
+    python = folder / "bin" / "python"
+    requirement = f"{wheel}[{extra}]" if extra else str(wheel)
+    _run([uv, "pip", "install", "--quiet", "--python", str(python), requirement])
+    return python
+
+
+@pytest.fixture()
+def store_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """The store the example records in: a fresh PostgreSQL database for the postgres
+    extra (skipped without the CI's server), else a throw-away SQLite file."""
+    if request.node.callspec.params["extra"] != "postgres":
+        yield {}
+        return
+    with new_postgres_database() as url:
+        yield {"REGRESSION_MODEL_DB_URL": url}
+
+
+def _check_core(result: dict[str, Any]) -> None:
+    version = regression_model.__version__
+    assert result == {**result, "version": version, "info_version": version}
+    assert (result["errors"], result["n"], result["none"]) == (None, 1459, 0)
+    assert result["max_rel_diff"] < 1e-9
+    hints = {"pyarrow": "pip install 'regression-model[parquet]'", "zstandard": "zstandard"}
+    for module, message in result["missing"].items():
+        assert (
+            f"pip install {hints[module]}".replace("pip install pip install ", "pip install ")
+            in (message)
+            or hints[module] in message
+        ), message
+
+
+def _check_dask(result: dict[str, Any]) -> None:
+    assert (result["n"], result["workers"]) == (1459, 2) and result["max_rel_diff"] < 1e-9
+
+
+def _check_parquet(result: dict[str, Any]) -> None:
+    assert result == {"n": 1459, "scored": 1459, "priced": 1459}
+
+
+def _check_report(result: dict[str, Any]) -> None:
+    assert result == {"linked": True, "png": True, "redrawn": True, "in_manifest": True}
+
+
+def _check_postgres(result: dict[str, Any]) -> None:
+    assert result["dialect"] == "postgresql" and result["count"] == 1
+    assert result["stored"] == result["returned"]
+
+
+EXAMPLES = {
+    None: (CORE, _check_core),
+    "postgres": (POSTGRES, _check_postgres),
+    "parquet": (PARQUET, _check_parquet),
+    "dask": (DASK, _check_dask),
+    "report": (REPORT, _check_report),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("extra", list(EXAMPLES), ids=[str(e) for e in EXAMPLES])
+def test_extra_works_alone_in_a_fresh_venv(
+    extra: str | None, wheel: Path, store_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The wheel with no extra, or one extra alone, in a fresh venv runs that extra's
+    README example: the core scores test.csv (and says which extra or package a
+    Parquet or .zst file needs); Dask on a LocalCluster of 2 worker processes;
+    Parquet in and out; the model card with its PNG plots; a PostgreSQL store."""
+    python = _fresh_venv(tmp_path / "venv", wheel, extra)
+    script, check = EXAMPLES[extra]
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    run = subprocess.run(
-        [str(python), "-c", SCRIPT], cwd=outside, check=True, capture_output=True, text=True
-    )
-    result = json.loads(run.stdout.strip().splitlines()[-1])
-    assert result == {**result, "version": version, "errors": None, "n": 1459, "none": 0}
-    assert result["max_rel_diff"] < 1e-9
-    info = subprocess.run(
-        [str(env_dir / "bin" / "regression-model"), "info", "--json"],
-        cwd=outside,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    assert json.loads(info.stdout)["version"] == version
+    (outside / "example.py").write_text(script)
+    env = {
+        **os.environ,
+        "REGRESSION_MODEL_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}",
+        **store_env,
+    }
+    env.pop("PYTHONPATH", None)
+    done = _run([str(python), "example.py"], cwd=outside, env=env, timeout=900)
+    check(json.loads(done.stdout.strip().splitlines()[-1]))

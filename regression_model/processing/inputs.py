@@ -154,11 +154,11 @@ def as_table(input_data: Any, config: Config) -> TableInput:
     """
     renames = config.model_config.variables_to_rename
     if isinstance(input_data, pd.DataFrame):
-        _check_names([c for c in input_data.columns], renames)
+        check_names([c for c in input_data.columns], renames)
         return FrameInput(input_data.rename(columns=renames))
     if isinstance(input_data, Mapping):
         _check_columns(input_data)
-        _check_names(list(input_data), renames)
+        check_names(list(input_data), renames)
         return ColumnsInput(input_data, renames)
     if isinstance(input_data, Sequence) and not isinstance(input_data, (str, bytes)):
         for position, record in enumerate(input_data):
@@ -167,7 +167,7 @@ def as_table(input_data: Any, config: Config) -> TableInput:
                     f"input_data[{position}] is a {type(record).__name__}, not a record "
                     f"(dict); {_HINT}"
                 )
-            _check_names(list(record), renames, where=f"input_data[{position}]: ")
+            check_names(list(record), renames, where=f"input_data[{position}]: ")
         return RecordsInput(input_data, renames)
     raise InvalidInputError(f"input_data is a {type(input_data).__name__}, not a table; {_HINT}")
 
@@ -186,7 +186,24 @@ def _check_columns(columns: Mapping[Any, Any]) -> None:
         )
 
 
-def _check_names(names: list[Any], renames: Mapping[str, str], where: str = "") -> None:
+def check_names(names: list[Any], renames: Mapping[str, str], where: str = "") -> None:
+    """Refuse column names that are not strings, given twice, or under both spellings.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming the columns at fault, prefixed by ``where``.
+
+    Examples
+    --------
+    >>> from regression_model.processing.inputs import check_names
+    >>> check_names(["GrLivArea", "1stFlrSF"], {"1stFlrSF": "FirstFlrSF"})
+    >>> try:
+    ...     check_names(["1stFlrSF", "FirstFlrSF"], {"1stFlrSF": "FirstFlrSF"})
+    ... except ValueError as error:
+    ...     print(str(error)[:36])
+    columns ['1stFlrSF'] are given under
+    """
     non_text = [c for c in names if not isinstance(c, str)]
     if non_text:
         raise InvalidInputError(f"{where}column names must be strings; got {non_text[:5]!r}")

@@ -248,7 +248,12 @@ class PredictionStore:
                     # Serialise concurrent first uses across processes.
                     connection.exec_driver_sql("SELECT pg_advisory_xact_lock(827312)")
                 current = self._schema_version(connection)
-                for version in sorted(v for v in MIGRATIONS if v > current):
+                if current == 0:
+                    # An empty database gets today's tables in one step; replaying
+                    # every migration would reach the same schema one ALTER at a time.
+                    metadata.create_all(connection)
+                    logger.info("prediction store created at schema %d", SCHEMA_VERSION)
+                for version in sorted(v for v in MIGRATIONS if 0 < current < v):
                     MIGRATIONS[version](connection)
                     logger.info("prediction store migrated to schema %d", version)
                 if current < SCHEMA_VERSION:
