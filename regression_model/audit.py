@@ -183,8 +183,10 @@ def reproduce(prediction_id: str, *, rel_tol: float = 1e-9) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``prediction_id``, ``stored``, ``recomputed``, ``match`` (True,
-        False, or None when not comparable) and ``reason``.
+        ``prediction_id``, ``stored`` and ``recomputed`` (prices),
+        ``stored_interval`` and ``recomputed_interval`` (price ranges),
+        ``match`` (True when both agree, False, or None when not
+        comparable) and ``reason``.
 
     Raises
     ------
@@ -210,6 +212,8 @@ def reproduce(prediction_id: str, *, rel_tol: float = 1e-9) -> dict[str, Any]:
         "prediction_id": prediction_id,
         "stored": record["prediction"],
         "recomputed": None,
+        "stored_interval": record.get("interval"),
+        "recomputed_interval": None,
         "match": None,
         "reason": None,
     }
@@ -226,11 +230,24 @@ def reproduce(prediction_id: str, *, rel_tol: float = 1e-9) -> dict[str, Any]:
     batch = score_records([record["inputs"]])
     recomputed = batch.predictions[0]
     answer["recomputed"] = recomputed
-    stored = record["prediction"]
-    if stored is None or recomputed is None:
-        answer["match"] = stored is None and recomputed is None
-    else:
-        answer["match"] = math.isclose(stored, recomputed, rel_tol=rel_tol)
+    answer["recomputed_interval"] = batch.intervals[0]
+    answer["match"] = _same(record["prediction"], recomputed, rel_tol) and _same_interval(
+        record.get("interval"), batch.intervals[0], rel_tol
+    )
     if not answer["match"]:
         answer["reason"] = "the installed model gives another result for the stored inputs"
     return answer
+
+
+def _same(stored: float | None, recomputed: float | None, rel_tol: float) -> bool:
+    if stored is None or recomputed is None:
+        return stored is None and recomputed is None
+    return math.isclose(stored, recomputed, rel_tol=rel_tol)
+
+
+def _same_interval(
+    stored: list[float] | None, recomputed: list[float] | None, rel_tol: float
+) -> bool:
+    if stored is None or recomputed is None:
+        return stored is None and recomputed is None
+    return all(_same(a, b, rel_tol) for a, b in zip(stored, recomputed, strict=True))

@@ -257,6 +257,7 @@ def _record(
             scored.predictions,
             _group(scored.errors),
             _group(scored.warnings),
+            scored.intervals,
         ),
     )
 

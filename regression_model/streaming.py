@@ -297,9 +297,11 @@ def predict_file(
 
     Output columns: ``row`` (0-based position in the input, blank lines not
     counted), ``Id`` when the input has one, ``prediction`` (empty for a
+    rejected row), ``lower`` and ``upper`` (the price range, empty for a
     rejected row), ``prediction_id`` (empty for a row that could not be
-    parsed, which is not recorded), and ``errors`` (JSON list for a rejected
-    row).
+    parsed, which is not recorded), ``errors`` (JSON list for a rejected
+    row) and ``warnings`` (JSON list for a row priced beyond what the model
+    learned).
 
     Examples
     --------
@@ -380,8 +382,18 @@ def _output_frames(
         out["Id"] = pd.array(chunk.ids() + blanks, dtype=object)  # ints stay ints
     predictions = (result["predictions"] if result else []) + blanks
     out["prediction"] = pd.array(predictions, dtype="Float64")
+    ranges = [r or (None, None) for r in (result["intervals"] if result else [])] + [
+        (None, None)
+    ] * len(blanks)
+    out["lower"] = pd.array([low for low, _ in ranges], dtype="Float64")
+    out["upper"] = pd.array([high for _, high in ranges], dtype="Float64")
     out["prediction_id"] = (result["prediction_ids"] if result else []) + blanks
     out["errors"] = [json.dumps(by_row[r]) if r in by_row else None for r in rows]
+    warned: dict[int, list[dict[str, Any]]] = {}
+    for warning in json.loads(result["warnings"]) if result and result["warnings"] else []:
+        row = chunk.rows[warning["row"]]
+        warned.setdefault(row, []).append({**warning, "row": row})
+    out["warnings"] = [json.dumps(warned[r]) if r in warned else None for r in rows]
     if chunk.rejected:
         out = out.sort_values("row", kind="stable", ignore_index=True)
     errors = [error for row in sorted(by_row) for error in by_row[row]]

@@ -56,6 +56,7 @@ def test_single_row_is_recorded_as_returned(store_url: str, house: dict[str, Any
     assert record is not None
     model = load_model()
     assert record["prediction"] == result["predictions"][0]
+    assert record["interval"] == result["intervals"][0]
     assert record["model_version"] == regression_model.__version__ == result["version"]
     assert record["artifact_sha256"] == model.artifact_sha256
     assert record["config_fingerprint"] == model.manifest["config_fingerprint"]
@@ -120,12 +121,43 @@ def test_replay_matches(store_url: str, test_frame: pd.DataFrame) -> None:
     rows = test_frame.head(5).to_dict(orient="records")
     rows[3] = {**rows[3], "GrLivArea": -1}
     result = make_prediction(input_data=rows)
-    for prediction_id, price in zip(result["prediction_ids"], result["predictions"], strict=True):
+    returned = zip(
+        result["prediction_ids"], result["predictions"], result["intervals"], strict=True
+    )
+    for prediction_id, price, interval in returned:
         replay = audit.reproduce(prediction_id)
         assert replay["prediction_id"] == prediction_id
-        assert replay["stored"] == price
+        assert replay["stored"] == price and replay["stored_interval"] == interval
         assert replay["match"] is True, replay
-        assert replay["recomputed"] == pytest.approx(price, rel=1e-9) if price else True
+        if price is None:
+            assert replay["recomputed"] is None and replay["recomputed_interval"] is None
+        else:
+            assert replay["recomputed"] == pytest.approx(price, rel=1e-9)
+            assert replay["recomputed_interval"] == pytest.approx(interval, rel=1e-9)
+
+
+def test_replay_notices_a_changed_price_range(store_url: str, house: dict[str, Any]) -> None:
+    """A record whose stored price range was altered in the database replays with the
+    same price but another range: match is False, with the reason."""
+    import numpy as np
+    from sqlalchemy import update
+
+    result = make_prediction(input_data=[house])
+    low, high = result["intervals"][0]
+    store = audit.get_store()
+    assert store is not None
+    altered = np.array([[low * 0.9, high]], dtype="<f8").tobytes()
+    record = audit.get_record(result["prediction_ids"][0])
+    assert record is not None
+    chunks = prediction_store.call_chunks
+    with store.engine.begin() as connection:
+        connection.execute(
+            update(chunks).where(chunks.c.call_id == record["call_id"]).values(intervals=altered)
+        )
+    replay = audit.reproduce(result["prediction_ids"][0])
+    assert replay["stored"] == replay["recomputed"] == pytest.approx(result["predictions"][0])
+    assert replay["stored_interval"] == [low * 0.9, high]
+    assert replay["match"] is False and "another result" in replay["reason"]
 
 
 def _write_foreign_record(store: prediction_store.PredictionStore) -> str:

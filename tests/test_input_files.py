@@ -246,7 +246,8 @@ def test_header_only_csv_scores_nothing(tmp_path: Path) -> None:
     source.write_bytes(base_csv(0))
     summary = predict_file(source, tmp_path / "out.csv")
     assert summary == FileSummary(0, 0, 0, 0, summary.seconds, None, 0, 0)
-    assert (tmp_path / "out.csv").read_text() == "row,Id,prediction,prediction_id,errors\n"
+    header = "row,Id,prediction,lower,upper,prediction_id,errors,warnings\n"
+    assert (tmp_path / "out.csv").read_text() == header
 
 
 def test_column_under_both_spellings_names_the_file(tmp_path: Path) -> None:

@@ -106,19 +106,23 @@ def test_records_of_different_keys_round_trip() -> None:
 
 def test_calls_are_split_into_chunks_that_keep_row_numbers() -> None:
     """7 rows in chunks of 3: chunks start at rows 0, 3 and 6, and row 5 reads back
-    with its own inputs, price, errors and warnings."""
+    with its own inputs, price, price range, errors and warnings."""
     frame = pd.DataFrame({"GrLivArea": [100 * i for i in range(7)]})
     prices = [float(i) if i != 5 else None for i in range(7)]
+    ranges = [[i - 0.5, i + 0.25] if i != 5 else None for i in range(7)]
     errors = {5: [{"row": 5, "field": "GrLivArea", "message": "bad"}]}
     warnings = {4: [{"row": 4, "field": "Street", "message": "rare"}]}
     chunks = pack_call(
-        lambda a, b: encode_frame(frame.iloc[a:b]), prices, errors, warnings, chunk_rows=3
+        lambda a, b: encode_frame(frame.iloc[a:b]), prices, errors, warnings, ranges, chunk_rows=3
     )
     assert [(c.first_row, c.n_rows) for c in chunks] == [(0, 3), (3, 3), (6, 1)]
     four, five = unpack_rows(chunks[1], [4, 5])
     assert five["inputs"] == {"GrLivArea": 500} and five["prediction"] is None
     assert five["errors"] == errors[5] and five["warnings"] is None
+    assert five["interval"] is None and four["interval"] == [3.5, 4.25]
     assert four["prediction"] == 4.0 and four["warnings"] == warnings[4]
+    (no_ranges,) = pack_call(lambda a, b: encode_frame(frame.iloc[a:b]), prices, {}, {})
+    assert unpack_rows(no_ranges, [0])[0]["interval"] is None
     assert json.loads(chunks[1].errors or "{}") == {"5": errors[5]}
 
 

@@ -48,7 +48,7 @@ from regression_model.processing.record_ids import PREFIX_LENGTH, parse_row_id
 
 logger = logging.getLogger("regression_model.audit")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _tables(metadata: MetaData, *, with_warnings: bool) -> tuple[Table, Table]:
@@ -75,7 +75,7 @@ def _tables(metadata: MetaData, *, with_warnings: bool) -> tuple[Table, Table]:
     return info, Table("predictions", metadata, *columns)
 
 
-def _call_tables(metadata: MetaData) -> tuple[Table, Table]:
+def _call_tables(metadata: MetaData, *, with_intervals: bool) -> tuple[Table, Table]:
     calls = Table(
         "calls",
         metadata,
@@ -97,6 +97,7 @@ def _call_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("predictions", LargeBinary, nullable=False),
         Column("errors", Text, nullable=True),
         Column("warnings", Text, nullable=True),
+        *([Column("intervals", LargeBinary, nullable=True)] if with_intervals else []),
     )
     return calls, chunks
 
@@ -105,7 +106,7 @@ def _call_tables(metadata: MetaData) -> tuple[Table, Table]:
 # per-row table of schemas 1 and 2, now only read.
 metadata = MetaData()
 store_info, prediction_records = _tables(metadata, with_warnings=True)
-calls, call_chunks = _call_tables(metadata)
+calls, call_chunks = _call_tables(metadata, with_intervals=True)
 
 
 def _migrate_to_1(connection: Connection) -> None:
@@ -124,8 +125,14 @@ def _migrate_to_3(connection: Connection) -> None:
     """Version 3: calls stored whole, in packed chunks; the per-row table is kept
     for the records already in it."""
     third = MetaData()
-    _call_tables(third)
+    _call_tables(third, with_intervals=False)
     third.create_all(connection, checkfirst=True)
+
+
+def _migrate_to_4(connection: Connection) -> None:
+    """Version 4: each chunk keeps its rows' price ranges."""
+    binary = LargeBinary().compile(dialect=connection.dialect)
+    connection.exec_driver_sql(f"ALTER TABLE call_chunks ADD COLUMN intervals {binary}")
 
 
 # The one place the schema changes: version N is reached by running step N.
@@ -133,6 +140,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
+    4: _migrate_to_4,
 }
 
 
@@ -323,6 +331,7 @@ class PredictionStore:
                         "predictions": chunk.predictions,
                         "errors": chunk.errors,
                         "warnings": chunk.warnings,
+                        "intervals": chunk.intervals,
                     }
                     for chunk in chunks
                 ],
@@ -402,6 +411,7 @@ def _chunk_columns() -> list[ColumnElement[Any]]:
         call_chunks.c.predictions,
         call_chunks.c.errors,
         call_chunks.c.warnings,
+        call_chunks.c.intervals,
     ]
 
 
@@ -464,6 +474,7 @@ def _call_records(row: Any, rows: Sequence[int]) -> list[dict[str, Any]]:
         predictions=row["predictions"],
         errors=row["errors"],
         warnings=row["warnings"],
+        intervals=row["intervals"],
     )
     created_at = _utc(row["created_at"])
     return [
@@ -477,6 +488,7 @@ def _call_records(row: Any, rows: Sequence[int]) -> list[dict[str, Any]]:
             "config_fingerprint": row["config_fingerprint"],
             "inputs": unpacked["inputs"],
             "prediction": unpacked["prediction"],
+            "interval": unpacked["interval"],
             "errors": unpacked["errors"],
             "warnings": unpacked["warnings"],
         }
@@ -491,4 +503,5 @@ def _legacy_record(row: Any) -> dict[str, Any]:
     record["inputs"] = json.loads(record["inputs"])
     record["errors"] = json.loads(record["errors"]) if record["errors"] else None
     record["warnings"] = json.loads(record["warnings"]) if record.get("warnings") else None
+    record["interval"] = None  # schemas 1 and 2 kept no price ranges
     return record

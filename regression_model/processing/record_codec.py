@@ -42,6 +42,7 @@ class RecordChunk:
     predictions: bytes
     errors: str | None
     warnings: str | None
+    intervals: bytes | None = None  # (rows, 2) float64 dollars, NaN where none
 
 
 def pack_call(
@@ -49,12 +50,19 @@ def pack_call(
     predictions: Sequence[float | None],
     errors: Mapping[int, list[dict[str, Any]]],
     warnings: Mapping[int, list[dict[str, Any]]],
+    intervals: Sequence[Sequence[float] | None] | None = None,
     chunk_rows: int = CHUNK_ROWS,
 ) -> list[RecordChunk]:
     """Pack a call's rows (one per prediction) into chunks; ``encode_inputs(start,
-    stop)`` packs the inputs of rows ``start .. stop - 1``."""
+    stop)`` packs the inputs of rows ``start .. stop - 1``; ``intervals`` holds
+    each row's price range (or None), when the model gives ranges."""
     prices = np.array([math.nan if p is None else p for p in predictions], dtype=np.float64)
     n_rows = len(prices)
+    bounds = None
+    if intervals is not None:
+        bounds = np.array(
+            [(math.nan, math.nan) if r is None else r for r in intervals], dtype="<f8"
+        ).reshape(n_rows, 2)
     chunks = []
     for start in range(0, n_rows, chunk_rows):
         stop = min(start + chunk_rows, n_rows)
@@ -66,6 +74,7 @@ def pack_call(
                 predictions=prices[start:stop].astype("<f8").tobytes(),
                 errors=_rows_json(errors, start, stop),
                 warnings=_rows_json(warnings, start, stop),
+                intervals=None if bounds is None else bounds[start:stop].tobytes(),
             )
         )
     return chunks
@@ -78,9 +87,13 @@ def _rows_json(by_row: Mapping[int, list[dict[str, Any]]], start: int, stop: int
 
 def unpack_rows(chunk: RecordChunk, rows: Sequence[int]) -> list[dict[str, Any]]:
     """Rows (call row numbers inside the chunk) as dicts: ``row_number``,
-    ``inputs``, ``prediction``, ``errors``, ``warnings``."""
+    ``inputs``, ``prediction``, ``interval``, ``errors``, ``warnings``."""
     offsets = [row - chunk.first_row for row in rows]
     prices = np.frombuffer(chunk.predictions, dtype="<f8")[offsets].tolist()
+    ranges: list[list[float] | None] = [None] * len(offsets)
+    if chunk.intervals is not None:
+        pairs = np.frombuffer(chunk.intervals, dtype="<f8").reshape(-1, 2)[offsets].tolist()
+        ranges = [None if math.isnan(low) else [low, high] for low, high in pairs]
     inputs = decode_inputs(chunk.inputs, offsets)
     errors = json.loads(chunk.errors) if chunk.errors else {}
     warnings = json.loads(chunk.warnings) if chunk.warnings else {}
@@ -89,10 +102,11 @@ def unpack_rows(chunk: RecordChunk, rows: Sequence[int]) -> list[dict[str, Any]]
             "row_number": row,
             "inputs": values,
             "prediction": None if math.isnan(price) else price,
+            "interval": interval,
             "errors": errors.get(str(row)),
             "warnings": warnings.get(str(row)),
         }
-        for row, values, price in zip(rows, inputs, prices, strict=True)
+        for row, values, price, interval in zip(rows, inputs, prices, ranges, strict=True)
     ]
 
 
