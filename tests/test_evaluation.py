@@ -36,7 +36,7 @@ def test_every_row_is_scored_by_a_model_fitted_without_it(
     cv = cross_validate(config, batch, X, y, fit_rows=fit_rows, seeds=[7, 8])
     assert cv.log_predicted.shape == (2, 400) and np.isfinite(cv.log_predicted).all()
     for s, seed in enumerate([7, 8]):
-        for fold, (train, test) in enumerate(cv_folds(config, seed).split(X)):
+        for fold, (_, test) in enumerate(cv_folds(config, seed).split(X)):
             assert (cv.fold[s, test] == fold).all()
         train, test = next(cv_folds(config, seed).split(X))
         train = train[fit_rows[train]]
