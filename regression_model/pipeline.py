@@ -9,6 +9,7 @@ import numpy as np
 from feature_engine.creation import MathFeatures, RelativeFeatures
 from feature_engine.encoding import OneHotEncoder, RareLabelEncoder
 from feature_engine.imputation import AddMissingIndicator, CategoricalImputer, MeanMedianImputer
+from feature_engine.selection import DropFeatures
 from feature_engine.transformation import LogCpTransformer
 from feature_engine.wrappers import SklearnTransformerWrapper
 from sklearn.compose import TransformedTargetRegressor
@@ -18,6 +19,7 @@ from sklearn.preprocessing import Binarizer, StandardScaler
 
 from regression_model.config.core import Config
 from regression_model.processing.features import (
+    CategorySlopes,
     FrequentCategoryImputer,
     OrdinalMapper,
     SplineFeatures,
@@ -137,6 +139,12 @@ def build_pipeline(config: Config) -> Pipeline:
         joint,
         lambda: JointRangeChecker(joint, quantile=cfg.out_of_range.joint_quantile),
     )
+    for slope in cfg.category_slopes:
+        add(
+            f"slopes_{slope.variable}_by_{slope.category}",
+            [slope.variable],
+            lambda s=slope: CategorySlopes(s.category, s.variable, min_share=s.min_share),  # type: ignore[misc]
+        )
     splines = cfg.spline_features
     add(
         "splines",
@@ -147,6 +155,13 @@ def build_pipeline(config: Config) -> Pipeline:
             degree=splines.degree,
             extrapolation=splines.extrapolation,
         ),
+    )
+    # Variables priced only through their splines: their straight-line term goes,
+    # so beyond the training range their effect stays flat.
+    add(
+        "drop_linear_terms",
+        cfg.spline_only_vars,
+        lambda: DropFeatures(features_to_drop=_names(cfg.spline_only_vars)),
     )
     add(
         "rare_label_encoder",

@@ -128,12 +128,24 @@ def score_table(table: TableInput, model: LoadedModel, config: Config) -> Scored
         for f in output.findings
         if scored.predictions[int(rows[f.index])] is not None
     ]
-    scored.intervals = [None] * table.n_rows
-    if output.intervals is not None:
-        for row, bounds in zip(rows.tolist(), output.intervals.tolist(), strict=True):
-            if scored.predictions[row] is not None:
-                scored.intervals[row] = bounds
+    scored.intervals = _ranges(output.intervals, rows, scored.predictions)
     return scored
+
+
+def _ranges(
+    bounds: np.ndarray | None, rows: np.ndarray, predictions: list[float | None]
+) -> list[list[float] | None]:
+    """Each input row's price range, None where it has no price."""
+    if bounds is None:
+        return [None] * len(predictions)
+    if len(rows) == len(predictions) and None not in predictions:
+        ranges: list[list[float] | None] = bounds.tolist()  # every row priced: no gaps
+        return ranges
+    ranges = [None] * len(predictions)
+    for row, pair in zip(rows.tolist(), bounds.tolist(), strict=True):
+        if predictions[row] is not None:
+            ranges[row] = pair
+    return ranges
 
 
 def _assemble(

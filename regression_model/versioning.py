@@ -35,6 +35,7 @@ MODEL_CODE = (
     "processing/regressors.py",
     "processing/data_manager.py",
     "processing/range_checks.py",
+    "processing/_frames.py",
     "processing/range_messages.py",
     "scoring/intervals.py",
     "scoring/signals.py",

@@ -115,9 +115,22 @@ def test_feature_without_imputation_group_is_refused() -> None:
 
 def test_spline_settings_are_checked() -> None:
     """A spline variable the pipeline does not have at that step, an unknown
-    extrapolation, and a non-positive trimming sigma each fail naming their key."""
+    extrapolation, a non-positive trimming sigma, a spline-only variable that is
+    not splined and a category slope on a non-category each fail naming their key."""
     cases = [
-        ("    - MoSold\n\n", "    - MoSold\n    - Nope\n\n", "spline_features.variables", "Nope"),
+        (
+            "    - QualLivArea\n\n",
+            "    - QualLivArea\n    - Nope\n\n",
+            "spline_features.variables",
+            "Nope",
+        ),
+        ("spline_only_vars:\n", "spline_only_vars:\n  - MiscVal\n", "spline_only_vars", "MiscVal"),
+        (
+            "  - category: Neighborhood\n",
+            "  - category: GrLivArea\n",
+            "category_slopes[0].category",
+            "GrLivArea",
+        ),
         (
             "extrapolation: constant",
             "extrapolation: cubic",
@@ -125,7 +138,7 @@ def test_spline_settings_are_checked() -> None:
             "constant",
         ),
         (
-            "trim_residuals_sigma: 3.0",
+            "trim_residuals_sigma: 4.0",
             "trim_residuals_sigma: 0.0",
             "estimator.trim_residuals_sigma",
             "greater than 0",

@@ -15,6 +15,7 @@ from sklearn.preprocessing import SplineTransformer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from regression_model.processing.features import (
+    CategorySlopes,
     FrequentCategoryImputer,
     OrdinalMapper,
     SplineFeatures,
@@ -30,6 +31,7 @@ from regression_model.processing.regressors import ResidualTrimmedRegressor
         SplineFeatures(["x0"], n_knots=3, extrapolation="linear"),
         ResidualTrimmedRegressor(Lasso(alpha=0.01)),
         FrequentCategoryImputer(),
+        CategorySlopes(),
         FieldRangeChecker(),
         JointRangeChecker(quantile=0.9),
     ]
@@ -209,3 +211,23 @@ def test_joint_range_checker_flags_a_combination_each_value_of_which_is_common()
     assert "99.0% of them lie within" in found[0][2]
     distances = checker.distances(train.to_numpy())
     assert np.mean(distances <= checker.threshold_) == pytest.approx(0.99, abs=0.002)
+
+
+def test_category_slopes_give_common_categories_a_clipped_centred_slope() -> None:
+    """Categories with at least min_share of the rows get a column equal to the
+    variable, clipped to its training range and centred on its median, on their
+    own rows and 0 elsewhere; a rare or unseen category gets none; the input is
+    not modified."""
+    train = pd.DataFrame(
+        {"Neighborhood": ["A"] * 5 + ["B"] * 4 + ["C"], "TotalSF": np.arange(10.0)}
+    )
+    step = CategorySlopes("Neighborhood", "TotalSF", min_share=0.2).fit(train)
+    assert step.categories_ == ["A", "B"]
+    assert (step.lower_, step.upper_, step.center_) == (0.0, 9.0, 4.5)
+    new = pd.DataFrame({"Neighborhood": ["A", "B", "C", "Z"], "TotalSF": [20.0, 1.0, 5.0, 5.0]})
+    before = new.copy()
+    out = step.transform(new)
+    names = ["TotalSF_x_Neighborhood_A", "TotalSF_x_Neighborhood_B"]
+    assert list(step.get_feature_names_out()) == ["Neighborhood", "TotalSF", *names]
+    assert out[names].to_numpy().tolist() == [[4.5, 0.0], [0.0, -3.5], [0.0, 0.0], [0.0, 0.0]]
+    pd.testing.assert_frame_equal(new, before)

@@ -33,8 +33,10 @@ def test_steps_are_named_and_target_transform_is_inside(config: Config) -> None:
     ]
     assert "derived_TotalSF" in names and "ordinal_mappings" in names
     # The joint check sees the numbers as the model does: after the last step that
-    # changes a number, before the spline basis is added.
-    assert names.index("joint_range") == names.index("splines") - 1
+    # changes a number, before the slopes and the spline basis are added.
+    assert names.index("joint_range") < names.index("slopes_TotalSF_by_Neighborhood")
+    assert names.index("slopes_TotalSF_by_Neighborhood") == names.index("splines") - 1
+    assert names.index("drop_linear_terms") == names.index("splines") + 1
     last = pipe.steps[-1][1]
     assert isinstance(last, TransformedTargetRegressor)
     assert last.func is np.log and last.inverse_func is np.exp

@@ -77,8 +77,9 @@ def test_shipped_plan_file_is_the_compiled_spec(config: Config) -> None:
 
 def test_unknown_step_falls_back_to_the_pipeline(config: Config, test_frame: pd.DataFrame) -> None:
     """With a step the compiler does not know (MinMaxScaler), there is no linear head
-    to fold the spline curves into: the plan compiles the steps before the splines
-    and runs the splines and the rest through Pipeline.predict, with equal results."""
+    to fold the category slopes and spline curves into: the plan compiles the steps
+    before the first of them and runs it and the rest through Pipeline.predict,
+    with equal results."""
     pipeline = build_pipeline(config)
     index = [name for name, _ in pipeline.steps].index("scaler")
     pipeline.steps[index] = ("scaler", MinMaxScaler().set_output(transform="pandas"))
@@ -86,13 +87,16 @@ def test_unknown_step_falls_back_to_the_pipeline(config: Config, test_frame: pd.
     pipeline.fit(X, y)
     spec = compile_spec(pipeline)
     assert spec["fallback_steps"] == [
+        "slopes_TotalSF_by_Neighborhood",
         "splines",
+        "drop_linear_terms",
         "rare_label_encoder",
         "one_hot_encoder",
         "scaler",
         "regressor",
     ]
-    assert "piecewise_polynomials" not in {op["op"] for op in spec["operations"]}
+    compiled = {op["op"] for op in spec["operations"]}
+    assert not compiled & {"piecewise_polynomials", "category_slopes"}
     plan = ScoringPlan.from_spec(spec)
     plan.attach_pipeline(pipeline)
     batch = validate_table(FrameInput(test_frame), config)

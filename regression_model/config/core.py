@@ -76,6 +76,9 @@ CONFIG_SCHEMA = Map(
         "ordinal_mappings": MapPattern(
             Str(), Map({"variables": Seq(Str()), "mapping": MapPattern(Str(), Int())})
         ),
+        "category_slopes": EmptyList()
+        | Seq(Map({"category": Str(), "variable": Str(), "min_share": Float()})),
+        "spline_only_vars": _NAMES,
         "nominal_vars": _NAMES,
         "rare_label_tolerance": Float(),
         "flagged_sales": Map({"variable": Str(), "above": Float(), "target_below": Float()}),
@@ -169,6 +172,12 @@ class SplineConfig(_Strict):
     variables: list[str]
 
 
+class CategorySlope(_Strict):
+    category: str
+    variable: str
+    min_share: float = Field(gt=0, lt=1)
+
+
 class OutOfRangeConfig(_Strict):
     joint_quantile: float = Field(gt=0.5, le=1.0)
 
@@ -214,6 +223,8 @@ class ModelConfig(_Strict):
     log_transform_vars: list[str]
     binarize_vars: list[str]
     spline_features: SplineConfig
+    category_slopes: list[CategorySlope]
+    spline_only_vars: list[str]
     ordinal_mappings: dict[str, OrdinalMapping]
     nominal_vars: list[str]
     rare_label_tolerance: float = Field(ge=0.0, lt=1.0)
@@ -339,6 +350,25 @@ def _check_groups(cfg: ModelConfig) -> None:
         cfg.spline_features.variables,
         numeric | derived | mapped,
         "numerical_vars, derived features or ordinal_mappings variables",
+    )
+    for i, slope in enumerate(cfg.category_slopes):
+        require_subset(
+            f"category_slopes[{i}].category",
+            [slope.category],
+            categorical,
+            "the categorical_vars_* lists",
+        )
+        require_subset(
+            f"category_slopes[{i}].variable",
+            [slope.variable],
+            numeric | derived,
+            "numerical_vars or derived features",
+        )
+    require_subset(
+        "spline_only_vars",
+        cfg.spline_only_vars,
+        set(cfg.spline_features.variables),
+        "spline_features.variables",
     )
     if both := sorted(mapped & set(cfg.nominal_vars)):
         raise ValueError(f"nominal_vars: {both} already have an ordinal mapping")

@@ -305,6 +305,21 @@ def _piecewise_polynomials(spec: dict[str, Any]) -> Operation:
     return run
 
 
+def _category_slopes(spec: dict[str, Any]) -> Operation:
+    """A weight per category times the clipped, centred variable (a slope per
+    category, folded with the head's weights)."""
+    category, variable, target = str(spec["category"]), str(spec["variable"]), str(spec["target"])
+    low, high, center = float(spec["lower"]), float(spec["upper"]), float(spec["center"])
+    weights = {str(c): float(w) for c, w in spec["weights"].items()}
+
+    def run(state: State) -> None:
+        cat = _cat(state, category)
+        lookup = np.array([weights.get(str(c), 0.0) for c in cat.categories] + [0.0])
+        state[target] = lookup[cat.codes] * (np.clip(_num(state, variable), low, high) - center)
+
+    return run
+
+
 _BUILDERS: dict[str, Callable[..., Operation]] = {
     "fill_category": lambda o: _fill_category(o["column"], o["value"]),
     "fill_number": lambda o: _fill_number(o["column"], float(o["value"])),
@@ -318,6 +333,7 @@ _BUILDERS: dict[str, Callable[..., Operation]] = {
     "piecewise_polynomials": _piecewise_polynomials,
     "field_ranges": lambda o: _field_ranges(list(o["columns"]), o["lower"], o["upper"]),
     "joint_range": _joint_range,
+    "category_slopes": _category_slopes,
 }
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from feature_engine.creation import MathFeatures, RelativeFeatures
 from feature_engine.encoding import OneHotEncoder, RareLabelEncoder
 from feature_engine.imputation import AddMissingIndicator, CategoricalImputer, MeanMedianImputer
+from feature_engine.selection import DropFeatures
 from feature_engine.transformation import LogCpTransformer
 from feature_engine.wrappers import SklearnTransformerWrapper
 from sklearn.compose import TransformedTargetRegressor
@@ -21,6 +22,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import Binarizer, StandardScaler
 
 from regression_model.processing.features import (
+    CategorySlopes,
     FrequentCategoryImputer,
     OrdinalMapper,
     SplineFeatures,
@@ -124,6 +126,12 @@ def _step_operations(step: Any) -> list[dict[str, Any]] | None:
                 "named_fields": NAMED_FIELDS,
             }
         ]
+    if kind is DropFeatures:
+        return []  # the linear head reads only the columns it has weights for
+    if kind is CategorySlopes:
+        # A placeholder, like the splines': folded with the head's weights of its
+        # columns into one slope lookup (see _fold_slopes).
+        return [{"op": _SLOPES, "step": step}] if step.categories_ else []
     if kind is SplineFeatures and step.extrapolation in ("constant", "linear"):
         # Placeholders: the basis columns only make sense folded into the linear
         # head's weights (see _fold_splines); without a head this step falls back.
@@ -135,6 +143,8 @@ def _step_operations(step: Any) -> list[dict[str, Any]] | None:
 
 
 _SPLINE_BASIS = "spline_basis (compile time only)"
+_SLOPES = "category_slopes (compile time only)"
+_NEEDS_HEAD = (_SPLINE_BASIS, _SLOPES)
 _CURVES = "spline_curves"  # the sum of every folded spline curve
 
 
@@ -184,6 +194,39 @@ def _fold_splines(operations: list[dict[str, Any]], head: dict[str, Any]) -> lis
         group["slope_above"].append(slope_order * float(curve(high, nu=1)))
         head["numeric"][_CURVES] = 1.0
     return [op for op in folded if op["op"] != "piecewise_polynomials" or op["columns"]]
+
+
+def _fold_slopes(operations: list[dict[str, Any]], head: dict[str, Any]) -> list[dict[str, Any]]:
+    """Replace a CategorySlopes placeholder by one ``category_slopes`` operation:
+    the head's weights of its columns become a weight per category, times the
+    clipped, centred variable, which the head adds with weight 1."""
+    folded: list[dict[str, Any]] = []
+    for op in operations:
+        if op["op"] != _SLOPES:
+            folded.append(op)
+            continue
+        step = op["step"]
+        weights = {
+            str(category): head["numeric"].pop(name, 0.0)
+            for category, name in zip(step.categories_, step.slope_names(), strict=True)
+        }
+        if not any(weights.values()):  # the Lasso dropped every slope
+            continue
+        target = f"_slopes_{step.variable}_by_{step.category}"
+        folded.append(
+            {
+                "op": "category_slopes",
+                "category": step.category,
+                "variable": step.variable,
+                "lower": step.lower_,
+                "upper": step.upper_,
+                "center": step.center_,
+                "weights": weights,
+                "target": target,
+            }
+        )
+        head["numeric"][target] = 1.0
+    return folded
 
 
 def _linear_head(steps: list[tuple[str, Any]]) -> dict[str, Any] | None:
@@ -245,6 +288,7 @@ def compile_spec(pipeline: Pipeline) -> dict[str, Any]:
     operations: list[dict[str, Any]] = []
     head = None
     position = 0
+    first_needing_head: tuple[int, int] | None = None  # (step, operation) positions
     while position < len(steps):
         head = _linear_head(steps[position:])
         if head is not None:
@@ -253,15 +297,16 @@ def compile_spec(pipeline: Pipeline) -> dict[str, Any]:
         ops = _step_operations(steps[position][1])
         if ops is None:
             break
+        if first_needing_head is None and any(op["op"] in _NEEDS_HEAD for op in ops):
+            first_needing_head = (position, len(operations))
         operations += ops
         position += 1
-    placeholders = [i for i, op in enumerate(operations) if op["op"] == _SPLINE_BASIS]
     if head is not None:
-        operations = _fold_splines(operations, head)
-    elif placeholders:  # no head to fold into: the spline step and all after fall back
-        spline_step = next(i for i, (_, step) in enumerate(steps) if type(step) is SplineFeatures)
-        operations = operations[: placeholders[0]]
-        position = spline_step
+        operations = _fold_slopes(_fold_splines(operations, head), head)
+    elif first_needing_head is not None:
+        # No head to fold into: that step and all after it fall back.
+        position, kept = first_needing_head
+        operations = operations[:kept]
     return {
         "format": SPEC_FORMAT,
         "operations": operations,

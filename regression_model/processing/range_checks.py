@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
+from regression_model.processing._frames import validated_frame
 from regression_model.processing.range_messages import beyond_range, unusual_combination
 
 # How many fields a joint warning names: those adding most to the distance.
@@ -35,16 +36,8 @@ class _PassThrough(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):  # ty
         return X.copy() if isinstance(X, pd.DataFrame) else np.array(X, copy=True)
 
     def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
-        if isinstance(X, pd.DataFrame):
-            validate_data(self, X, reset=reset, skip_check_array=True)
-            frame = X
-        else:
-            allow_nan = self.__sklearn_tags__().input_tags.allow_nan
-            array = validate_data(
-                self, X, reset=reset, ensure_all_finite="allow-nan" if allow_nan else True
-            )
-            frame = pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
-        return frame
+        allow_nan = self.__sklearn_tags__().input_tags.allow_nan
+        return validated_frame(self, X, reset=reset, allow_nan=allow_nan)
 
     def _values(self, frame: pd.DataFrame) -> np.ndarray:
         absent = [v for v in self.variables_ if v not in frame.columns]
