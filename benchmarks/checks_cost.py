@@ -28,7 +28,7 @@ from regression_model.processing.data_manager import (
     plan_path_for,
     read_verified_text,
 )
-from regression_model.processing.plan import ScoringPlan
+from regression_model.scoring.plan import ScoringPlan
 
 
 def _timed(work: Callable[[], object]) -> float:

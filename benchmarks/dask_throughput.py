@@ -23,9 +23,9 @@ import dask.dataframe as dd
 import distributed
 
 from regression_model.config.core import DATASET_DIR
+from regression_model.data import read_house_csv
 from regression_model.distributed import predict_dask
 from regression_model.predict import make_prediction
-from regression_model.processing.data_manager import read_house_csv
 
 
 def main() -> None:

@@ -71,8 +71,8 @@ def inside_reference(folds_file: str) -> None:
 
     from regression_model import __version__
     from regression_model.config.core import config
+    from regression_model.data import load_dataset
     from regression_model.pipeline import price_pipe
-    from regression_model.processing.data_manager import load_dataset
 
     ties = break_frequent_ties()
     seeds = json.loads(Path(folds_file).read_text())
@@ -128,9 +128,10 @@ def main() -> None:
     from compare_reference import reference_python
 
     from regression_model.config.core import get_config
-    from regression_model.processing.data_manager import load_training_data
-    from regression_model.train_pipeline import folds_sha256, training_frame
+    from regression_model.data import load_training_data
+    from regression_model.training.data import training_frame
     from regression_model.training.evaluation import fold_ids
+    from regression_model.training.manifest import folds_sha256
 
     config = get_config()
     raw = load_training_data(config)

@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from regression_model import audit
+from regression_model.data import load_dataset
 from regression_model.predict import load_model, make_prediction
-from regression_model.processing.data_manager import load_dataset
 
 
 def rows_from_test_csv(count: int, seed: int = 0) -> pd.DataFrame:

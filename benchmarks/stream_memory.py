@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from regression_model.config.core import DATASET_DIR
-from regression_model.processing.data_manager import read_house_csv
+from regression_model.data import read_house_csv
 
 CHILD = """
 import sys

@@ -1,9 +1,9 @@
-"""The prediction store: every scored or rejected row, kept and replayable.
+"""Read and replay the prediction store: every scored or rejected row.
 
 Where it lives is named by the environment variable ``REGRESSION_MODEL_DB_URL``
 (any SQLAlchemy URL), else by ``prediction_store.url`` in config.yml, whose
 ``default`` is an SQLite file in the per-user data directory. The value
-``none`` turns persistence off.
+``none`` turns persistence off (see ``regression_model.store.location``).
 
 One record per row: prediction id, call id, time, model version, artifact
 sha256, config fingerprint, the inputs as received (after renaming), and the
@@ -17,17 +17,25 @@ nothing, so no prediction goes unrecorded.
 from __future__ import annotations
 
 import math
-import os
-import threading
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from regression_model.config.core import get_config
+from regression_model.config.core import Config, get_config
 from regression_model.errors import PredictionStoreError
-from regression_model.processing.record_ids import new_id
+from regression_model.store import location
+from regression_model.store.ids import new_id
+from regression_model.store.location import (
+    DISABLED,
+    TIMEOUT_VARIABLE,
+    URL_VARIABLE,
+    default_sqlite_path,
+    open_store,
+)
 
 __all__ = [
+    "DISABLED",
+    "TIMEOUT_VARIABLE",
+    "URL_VARIABLE",
     "default_sqlite_path",
     "find",
     "get_record",
@@ -38,82 +46,24 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when a store is in use
-    from regression_model.processing.prediction_store import PredictionStore
-
-URL_VARIABLE = "REGRESSION_MODEL_DB_URL"
-TIMEOUT_VARIABLE = "REGRESSION_MODEL_DB_TIMEOUT"
-DISABLED = "none"
+    from regression_model.store.store import PredictionStore
 
 
-def default_sqlite_path() -> Path:
-    """The per-user SQLite file used when nothing else is configured.
+def get_store(config: Config | None = None) -> PredictionStore | None:
+    """The store predictions go to, or None when persistence is off.
 
     Examples
     --------
-    >>> from regression_model.audit import default_sqlite_path
-    >>> default_sqlite_path().name
-    'predictions.sqlite3'
+    >>> from regression_model import audit
+    >>> audit.get_store() is not None  # the tests' own SQLite file
+    True
     """
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("regression-model", appauthor=False)) / (
-        "predictions.sqlite3"
-    )
+    return open_store((config or get_config()).store_config)
 
 
-def resolve_url() -> str:
-    """The store URL in force: environment, then config, then the default file.
-
-    Examples
-    --------
-    >>> import os
-    >>> from regression_model.audit import resolve_url
-    >>> os.environ["REGRESSION_MODEL_DB_URL"] = "none"
-    >>> resolve_url()
-    'none'
-    >>> del os.environ["REGRESSION_MODEL_DB_URL"]
-    """
-    configured = os.environ.get(URL_VARIABLE) or get_config().store_config.url
-    if configured.strip().lower() == DISABLED:
-        return DISABLED
-    if configured == "default":
-        return f"sqlite:///{default_sqlite_path()}"
-    return configured
-
-
-def _timeout_seconds() -> float:
-    raw = os.environ.get(TIMEOUT_VARIABLE)
-    if raw is None:
-        return get_config().store_config.busy_timeout_seconds
-    try:
-        return float(raw)
-    except ValueError as error:
-        raise PredictionStoreError(
-            f"{TIMEOUT_VARIABLE}={raw!r} is not a number of seconds"
-        ) from error
-
-
-_stores: dict[tuple[int, str, float], PredictionStore] = {}
-_stores_lock = threading.Lock()
-
-
-def get_store() -> PredictionStore | None:
-    """The store for the URL in force, or None when persistence is off.
-
-    Stores are cached per process, URL and timeout: a forked worker builds
-    its own engine rather than sharing its parent's connections.
-    """
-    url = resolve_url()
-    if url == DISABLED:
-        return None
-    timeout = _timeout_seconds()
-    key = (os.getpid(), url, timeout)
-    with _stores_lock:
-        if key not in _stores:
-            from regression_model.processing.prediction_store import PredictionStore
-
-            _stores[key] = PredictionStore(url, timeout=timeout)
-        return _stores[key]
+def resolve_url(config: Config | None = None) -> str:
+    """The store URL in force: environment, then config, then the default file."""
+    return location.resolve_url((config or get_config()).store_config)
 
 
 def _require_store() -> PredictionStore:

@@ -160,14 +160,11 @@ def _info(args: argparse.Namespace) -> int:
 
     from regression_model import audit
     from regression_model.predict import load_model
+    from regression_model.store.location import masked_url
 
     model = load_model()
     manifest = model.manifest
-    url = audit.resolve_url()
-    if url != audit.DISABLED:
-        from sqlalchemy.engine import make_url
-
-        url = make_url(url).render_as_string(hide_password=True)
+    url = masked_url(audit.resolve_url())
     facts = {
         "version": model.version,
         "artifact": str(model.path),
@@ -225,7 +222,7 @@ def _libraries(facts: dict[str, Any]) -> str:
 
 
 def _reference(facts: dict[str, Any]) -> str:
-    from regression_model.model_card import reference_summary
+    from regression_model.training.model_card import reference_summary
 
     return reference_summary(facts["metrics"].get("reference_cv") or {})
 

@@ -19,28 +19,29 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from regression_model import audit
-from regression_model.config.core import TRAINED_MODEL_DIR, Config, get_config
-from regression_model.processing.batch import ValidatedBatch, validate_table
-from regression_model.processing.data_manager import (
+from regression_model.artifacts import (
     artifact_name,
     load_verified_pipeline,
     plan_path_for,
     read_verified_text,
     verify_artifact,
 )
-from regression_model.processing.inputs import TableInput, as_table
-from regression_model.processing.plan import ScoringPlan
-from regression_model.processing.record_codec import decode_inputs, pack_call
-from regression_model.processing.record_ids import new_id, new_row_ids
-from regression_model.processing.schema import RowError, RowWarning
+from regression_model.config.core import TRAINED_MODEL_DIR, Config, get_config
+from regression_model.scoring.columns import ValidatedBatch
+from regression_model.scoring.inputs import TableInput, as_table
+from regression_model.scoring.plan import ScoringPlan
+from regression_model.scoring.schema import RowError, RowWarning
+from regression_model.scoring.validation import validate_table
+from regression_model.store.codec import decode_inputs, pack_call
+from regression_model.store.ids import new_id, new_row_ids
+from regression_model.store.location import open_store
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
-    from regression_model.processing.prediction_store import PredictionStore
+    from regression_model.store.store import PredictionStore
 
-logger = logging.getLogger("regression_model.predict")
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -94,7 +95,7 @@ def load_model() -> LoadedModel:
         spec = json.loads(read_verified_text(plan_name, manifest))
         model = LoadedModel(path=path, manifest=manifest, plan=ScoringPlan.from_spec(spec))
     else:  # an artifact without a plan file: derive the plan now
-        from regression_model.processing.plan_compiler import compile_spec
+        from regression_model.scoring.compiler import compile_spec
 
         pipeline = load_verified_pipeline(path)
         model = LoadedModel(
@@ -229,7 +230,7 @@ def make_prediction(*, input_data: Any) -> dict[str, Any]:
     config = get_config()
     table = as_table(input_data, config)
     model = load_model()
-    store = audit.get_store()
+    store = open_store(config.store_config)
     scored = score_table(table, model, config)
     call_id = new_id()
     id_prefix, prediction_ids = new_row_ids(table.n_rows)

@@ -27,27 +27,28 @@ from typing import IO, Any
 
 import pandas as pd
 
-from regression_model import audit
+from regression_model.config.core import get_config
 from regression_model.errors import (
     IncompleteOutputError,
     InputFileError,
     InvalidInputError,
     OutputFileError,
 )
-from regression_model.input_files import (
+from regression_model.files.reading import (
     COMPRESSION_SUFFIXES,
     FORMATS,
     InputChunk,
     InputFile,
     open_input,
 )
-from regression_model.input_files import input_format as _input_format
-from regression_model.output_files import OutputFile
+from regression_model.files.reading import input_format as _input_format
+from regression_model.files.writing import OutputFile
 from regression_model.predict import make_prediction
+from regression_model.store.location import open_store
 
 __all__ = ["FORMATS", "FileSummary", "file_format", "predict_file"]
 
-logger = logging.getLogger("regression_model.streaming")
+logger = logging.getLogger(__name__)
 
 # Signals held back while a chunk is being recorded (see _held_signals).
 _HELD = (signal.SIGINT, signal.SIGTERM)
@@ -324,7 +325,7 @@ def predict_file(
         outputs.append(OutputFile(target, out_fmt))
         if errors is not None:
             outputs.append(OutputFile(errors, "jsonl"))
-        run = _Run(reader, outputs, store_on=audit.get_store() is not None)
+        run = _Run(reader, outputs, store_on=open_store(get_config().store_config) is not None)
         return _execute(run, reader.chunks(chunk_size), progress)
     finally:
         for output in outputs:

@@ -1,7 +1,8 @@
 """The model fingerprint: what must not change without a VERSION bump.
 
-It hashes the validated config, the code that builds and fits the pipeline
-and prepares its input, and the training data's recorded sha256. A committed
+It hashes the validated config, the code that builds, fits and scores the
+model (definition by definition, so moving code does not count), and the
+training data's recorded sha256. A committed
 record (``model_fingerprints.json``) maps each released VERSION to its
 fingerprint, and a test fails when the current fingerprint differs from the
 one recorded for the current VERSION.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import copy
 import hashlib
 import json
 from pathlib import Path
@@ -21,33 +23,68 @@ from pathlib import Path
 import regression_model
 from regression_model.config.core import PACKAGE_ROOT, Config, get_config
 
-# The modules whose code decides what the model computes. Their syntax tree is
-# hashed, so comments and formatting do not count; logic does.
+# What builds the model, as package paths (folders count with every module in
+# them). Their code is hashed definition by definition: each top-level
+# function, class and constant, without docstrings, comments or imports. So a
+# module moved or renamed, or a definition moved between them, keeps the
+# fingerprint; a change of logic does not.
 MODEL_CODE = (
     "pipeline.py",
-    "train_pipeline.py",
-    "processing/features.py",
-    "processing/schema.py",
-    "processing/batch.py",
-    "processing/validation.py",
-    "processing/plan.py",
-    "processing/plan_compiler.py",
-    "processing/regressors.py",
-    "processing/data_manager.py",
-    "processing/range_checks.py",
-    "processing/_frames.py",
-    "processing/range_messages.py",
-    "scoring/intervals.py",
-    "scoring/signals.py",
+    "registry.py",
+    "data.py",
+    "processing",
+    "scoring",
+    "training/data.py",
     "training/evaluation.py",
     "training/intervals.py",
+    "training/run.py",
 )
 FINGERPRINT_RECORD = PACKAGE_ROOT / "model_fingerprints.json"
 
 
-def _code_digest(relative: str) -> str:
-    source = (PACKAGE_ROOT / relative).read_text(encoding="utf-8")
-    return hashlib.sha256(ast.dump(ast.parse(source)).encode("utf-8")).hexdigest()
+def _model_modules() -> list[Path]:
+    found: list[Path] = []
+    for name in MODEL_CODE:
+        path = PACKAGE_ROOT / name
+        found += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return found
+
+
+def _without_docstrings(node: ast.AST) -> ast.AST:
+    """A copy of ``node`` with every docstring removed (they explain, not compute)."""
+    node = copy.deepcopy(node)
+    for inner in ast.walk(node):
+        body = getattr(inner, "body", None)
+        if (
+            isinstance(inner, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            inner.body = body[1:] or [ast.Pass()]
+    return node
+
+
+def _counts(node: ast.stmt) -> bool:
+    """Imports and ``__all__`` say where code lives, not what it computes."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return False
+    targets = node.targets if isinstance(node, ast.Assign) else []
+    return not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets)
+
+
+def code_digests() -> list[str]:
+    """The sorted sha256 of every top-level definition of the model code."""
+    digests = []
+    for path in _model_modules():
+        tree = _without_docstrings(ast.parse(path.read_text(encoding="utf-8")))
+        assert isinstance(tree, ast.Module)
+        for node in tree.body:
+            if _counts(node):
+                text = ast.dump(node, include_attributes=False)
+                digests.append(hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return sorted(digests)
 
 
 def model_fingerprint(config: Config | None = None) -> str:
@@ -63,7 +100,7 @@ def model_fingerprint(config: Config | None = None) -> str:
     parts = {
         "config": cfg.fingerprint(),
         "training_data_sha256": cfg.app_config.training_data_sha256,
-        "code": {name: _code_digest(name) for name in MODEL_CODE},
+        "code": code_digests(),
     }
     blob = json.dumps(parts, sort_keys=True).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()

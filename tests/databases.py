@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from regression_model import audit
+from regression_model.store.location import forget_stores
 
 PG_VARIABLE = "REGRESSION_MODEL_TEST_PG_URL"
 
@@ -34,7 +34,7 @@ def new_postgres_database() -> Iterator[str]:
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        audit._stores.clear()
+        forget_stores()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -22,9 +22,10 @@ import regression_model
 from regression_model import audit
 from regression_model.errors import PredictionStoreError
 from regression_model.predict import load_model, make_prediction
-from regression_model.processing import prediction_store
-from regression_model.processing.record_codec import encode_json_rows, pack_call
-from regression_model.processing.record_ids import new_row_ids
+from regression_model.store import migrations, tables
+from regression_model.store import store as prediction_store
+from regression_model.store.codec import encode_json_rows, pack_call
+from regression_model.store.ids import new_row_ids
 from tests.databases import new_postgres_database
 
 
@@ -149,7 +150,7 @@ def test_replay_notices_a_changed_price_range(store_url: str, house: dict[str, A
     altered = np.array([[low * 0.9, high]], dtype="<f8").tobytes()
     record = audit.get_record(result["prediction_ids"][0])
     assert record is not None
-    chunks = prediction_store.call_chunks
+    chunks = tables.call_chunks
     with store.engine.begin() as connection:
         connection.execute(
             update(chunks).where(chunks.c.call_id == record["call_id"]).values(intervals=altered)
@@ -275,11 +276,9 @@ def test_schema_is_versioned(store_url: str, house: dict[str, Any]) -> None:
     assert store is not None
     with store.engine.connect() as connection:
         version = connection.execute(
-            select(prediction_store.store_info.c.value).where(
-                prediction_store.store_info.c.key == "schema_version"
-            )
+            select(tables.store_info.c.value).where(tables.store_info.c.key == "schema_version")
         ).scalar_one()
-    assert int(version) == prediction_store.SCHEMA_VERSION
+    assert int(version) == tables.SCHEMA_VERSION
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -404,21 +403,21 @@ def test_fresh_store_is_created_at_current_schema_in_one_step(
         fresh_url, old_url = _empty_store_urls(backend, tmp_path, stack)
         engine = create_engine(old_url)
         with engine.begin() as connection:
-            prediction_store.MIGRATIONS[1](connection)
+            migrations.MIGRATIONS[1](connection)
             connection.exec_driver_sql("INSERT INTO store_info VALUES ('schema_version', '1')")
         engine.dispose()
-        caplog.set_level(logging.INFO, logger="regression_model.audit")
+        caplog.set_level(logging.INFO, logger="regression_model.store.migrations")
         fresh = prediction_store.PredictionStore(fresh_url)
         assert fresh.count() == 0
         assert [r.getMessage() for r in caplog.records] == [
-            f"prediction store created at schema {prediction_store.SCHEMA_VERSION}"
+            f"prediction store created at schema {tables.SCHEMA_VERSION}"
         ]
         caplog.clear()
         migrated = prediction_store.PredictionStore(old_url)
         assert migrated.count() == 0
         assert [r.getMessage() for r in caplog.records] == [
             f"prediction store migrated to schema {version}"
-            for version in range(2, prediction_store.SCHEMA_VERSION + 1)
+            for version in range(2, tables.SCHEMA_VERSION + 1)
         ]
         assert _schema_of(fresh) == _schema_of(migrated)
         for store in (fresh, migrated):

@@ -10,8 +10,8 @@ import pandas as pd
 from hypothesis import given
 
 from regression_model.config.core import Config, get_config
-from regression_model.processing.batch import validate_columns, validate_rows
-from regression_model.processing.inputs import FrameInput, RecordsInput
+from regression_model.scoring.inputs import FrameInput, RecordsInput
+from regression_model.scoring.validation import validate_columns, validate_rows
 from tests.strategies import records
 
 FEATURES = get_config().model_config.features

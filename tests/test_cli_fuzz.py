@@ -30,7 +30,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regression_model.processing.prediction_store import PredictionStore
+from regression_model.store.store import PredictionStore
 from tests.broken_files import base_csv, base_jsonl
 
 BASE = {"csv": base_csv(20), "jsonl": base_jsonl(20)}

@@ -9,9 +9,9 @@ import pytest
 
 from regression_model.config.core import Config
 from regression_model.pipeline import build_pipeline
-from regression_model.processing.batch import validate_table
-from regression_model.processing.inputs import FrameInput
-from regression_model.train_pipeline import training_frame
+from regression_model.scoring.inputs import FrameInput
+from regression_model.scoring.validation import validate_table
+from regression_model.training.data import training_frame
 from regression_model.training.evaluation import (
     CrossValidation,
     accuracy,

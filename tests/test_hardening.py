@@ -17,6 +17,7 @@ import pytest
 
 import regression_model
 from regression_model import audit
+from regression_model.artifacts import load_pipeline
 from regression_model.config.core import (
     CONFIG_FILE_PATH,
     DATASET_DIR,
@@ -25,8 +26,7 @@ from regression_model.config.core import (
 )
 from regression_model.errors import ArtifactIntegrityError, ConfigError, DataError
 from regression_model.predict import load_model, make_prediction
-from regression_model.processing import prediction_store
-from regression_model.processing.data_manager import load_pipeline
+from regression_model.store import migrations, tables
 from regression_model.train_pipeline import run_training
 
 VERSION = regression_model.__version__
@@ -193,7 +193,7 @@ def test_schema_1_store_is_migrated(
     old_id = "0190a0a0-0000-7000-8000-000000000001"
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as connection:
-        prediction_store.MIGRATIONS[1](connection)
+        migrations.MIGRATIONS[1](connection)
         connection.exec_driver_sql("INSERT INTO store_info VALUES ('schema_version', '1')")
         connection.exec_driver_sql(
             "INSERT INTO predictions VALUES (?, 'old-call', 0, '2024-07-01 12:00:00.000000', "
@@ -206,7 +206,7 @@ def test_schema_1_store_is_migrated(
     with sqlite3.connect(path) as connection:
         columns = [row[1] for row in connection.execute("PRAGMA table_info(predictions)")]
         version = connection.execute("SELECT value FROM store_info").fetchone()[0]
-    assert "warnings" in columns and version == str(prediction_store.SCHEMA_VERSION)
+    assert "warnings" in columns and version == str(tables.SCHEMA_VERSION)
     old = audit.get_record(old_id)
     assert old is not None and old["inputs"] == {"GrLivArea": 1500}
     assert (old["prediction"], old["model_version"], old["warnings"]) == (123456.0, "1.0.0", None)

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from regression_model.artifacts import plan_path_for
 from regression_model.config.core import Config
 from regression_model.predict import load_model, make_prediction
-from regression_model.processing.batch import validate_table
-from regression_model.processing.data_manager import plan_path_for
-from regression_model.processing.inputs import FrameInput
+from regression_model.scoring.inputs import FrameInput
 from regression_model.scoring.intervals import FEATURE_NAMES
 from regression_model.scoring.signals import BEYOND_TRAINING
+from regression_model.scoring.validation import validate_table
 from regression_model.training.intervals import (
     Calibration,
     conformal_quantile,

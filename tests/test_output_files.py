@@ -12,7 +12,7 @@ import pytest
 
 from regression_model import audit
 from regression_model.errors import IncompleteOutputError, InputFileError, OutputFileError
-from regression_model.output_files import OutputFile
+from regression_model.files.writing import OutputFile
 from regression_model.streaming import predict_file
 from tests.broken_files import base_csv, predict_file_error_without_file_permissions
 

@@ -12,15 +12,16 @@ import pytest
 from hypothesis import given
 from sklearn.preprocessing import MinMaxScaler
 
+from regression_model.artifacts import plan_path_for
 from regression_model.config.core import Config, get_config
+from regression_model.data import load_training_data
 from regression_model.pipeline import build_pipeline
 from regression_model.predict import load_model
-from regression_model.processing.batch import validate_table
-from regression_model.processing.data_manager import load_training_data, plan_path_for
-from regression_model.processing.inputs import FrameInput, RecordsInput
-from regression_model.processing.plan import ScoringPlan
-from regression_model.processing.plan_compiler import compile_spec
-from regression_model.train_pipeline import training_frame
+from regression_model.scoring.compiler import compile_spec
+from regression_model.scoring.inputs import FrameInput, RecordsInput
+from regression_model.scoring.plan import ScoringPlan
+from regression_model.scoring.validation import validate_table
+from regression_model.training.data import training_frame
 from tests.strategies import records
 
 RTOL = 1e-9

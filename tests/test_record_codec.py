@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames
 
-from regression_model.processing.record_codec import (
+from regression_model.store.codec import (
     decode_inputs,
     encode_frame,
     encode_json_rows,
@@ -23,7 +23,7 @@ from regression_model.processing.record_codec import (
     pack_call,
     unpack_rows,
 )
-from regression_model.processing.record_ids import new_row_ids, parse_row_id
+from regression_model.store.ids import new_row_ids, parse_row_id
 
 
 def _as_json(value: Any) -> Any:

@@ -10,9 +10,9 @@ import pytest
 
 from regression_model import audit
 from regression_model.config.core import DATASET_DIR
+from regression_model.data import read_house_csv
 from regression_model.errors import InvalidInputError
 from regression_model.predict import make_prediction
-from regression_model.processing.data_manager import read_house_csv
 from regression_model.streaming import predict_file
 
 

@@ -11,14 +11,15 @@ import pandas as pd
 import pytest
 
 import regression_model
+from regression_model import artifacts
 from regression_model.config.core import DATASET_DIR, TRAINED_MODEL_DIR, Config
+from regression_model.data import file_sha256, load_training_data
 from regression_model.errors import DataError
 from regression_model.pipeline import build_pipeline
 from regression_model.predict import load_model
-from regression_model.processing import data_manager
-from regression_model.processing.data_manager import file_sha256, load_training_data
-from regression_model.train_pipeline import folds_sha256, reference_cv, training_frame
+from regression_model.training.data import training_frame
 from regression_model.training.evaluation import fold_ids
+from regression_model.training.manifest import folds_sha256, reference_cv
 from regression_model.versioning import model_fingerprint
 
 
@@ -121,7 +122,7 @@ def test_failed_write_leaves_no_partial_artifact(tmp_path: Path) -> None:
         raise OSError("disk full")
 
     with pytest.raises(OSError, match="disk full"):
-        data_manager._atomic_write(target, explode)
+        artifacts._atomic_write(target, explode)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import regression_model
 from regression_model.errors import InputFileError
 from regression_model.predict import make_prediction
-from regression_model.processing.data_manager import load_dataset
+from regression_model.data import load_dataset
 from regression_model.config.core import config
 from regression_model.streaming import predict_file
 
@@ -64,7 +64,7 @@ import dask.dataframe as dd
 from distributed import Client, LocalCluster
 from regression_model.distributed import predict_dask
 from regression_model.predict import make_prediction
-from regression_model.processing.data_manager import load_dataset
+from regression_model.data import load_dataset
 
 if __name__ == "__main__":
     load_dataset(file_name="test.csv").to_parquet("houses.parquet")
@@ -82,7 +82,7 @@ if __name__ == "__main__":
 PARQUET = r"""
 import json
 import pandas as pd
-from regression_model.processing.data_manager import load_dataset
+from regression_model.data import load_dataset
 from regression_model.streaming import predict_file
 
 load_dataset(file_name="test.csv").to_parquet("houses.parquet")
@@ -95,7 +95,7 @@ print(json.dumps({"n": len(scored), "scored": summary.scored,
 REPORT = r"""
 import json
 from regression_model.config.core import TRAINED_MODEL_DIR
-from regression_model.model_card import CARD_NAME, PLOT_NAMES
+from regression_model.training.model_card import CARD_NAME, PLOT_NAMES
 from regression_model.predict import load_model
 from regression_model.train_pipeline import run_training
 

@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from regression_model.processing._frames import validated_frame
-from regression_model.processing.range_messages import beyond_range, unusual_combination
+from regression_model.scoring.messages import beyond_range, unusual_combination
 
 # How many fields a joint warning names: those adding most to the distance.
 NAMED_FIELDS = 3

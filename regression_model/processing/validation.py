@@ -9,13 +9,13 @@ from __future__ import annotations
 import pandas as pd
 
 from regression_model.config.core import Config
-from regression_model.processing.batch import validate_table
-from regression_model.processing.inputs import FrameInput
-from regression_model.processing.schema import (
+from regression_model.scoring.inputs import FrameInput
+from regression_model.scoring.schema import (
     HouseDataInputSchema,
     MultipleHouseDataInputs,
     RowError,
 )
+from regression_model.scoring.validation import validate_table
 
 __all__ = ["HouseDataInputSchema", "MultipleHouseDataInputs", "RowError", "validate_inputs"]
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from regression_model.processing.batch import CatColumn
+from regression_model.scoring.columns import CatColumn
 from regression_model.scoring.signals import BEYOND_TRAINING, RARE_CATEGORIES
 
 # Names of the numeric difficulty features, in the order ``numeric`` returns them.

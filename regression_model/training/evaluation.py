@@ -23,9 +23,9 @@ from sklearn.pipeline import Pipeline
 
 from regression_model.config.core import Config
 from regression_model.pipeline import build_pipeline
-from regression_model.processing.batch import ValidatedBatch
-from regression_model.processing.plan import ScoringPlan
-from regression_model.processing.plan_compiler import compile_spec
+from regression_model.scoring.columns import ValidatedBatch
+from regression_model.scoring.compiler import compile_spec
+from regression_model.scoring.plan import ScoringPlan
 from regression_model.scoring.signals import BEYOND_TRAINING
 from regression_model.training.intervals import Calibration, coverage_report, difficulty_features
 

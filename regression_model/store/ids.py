@@ -32,7 +32,7 @@ def new_row_ids(count: int) -> tuple[str, list[str]]:
     Examples
     --------
     >>> import uuid
-    >>> from regression_model.processing.record_ids import new_row_ids, parse_row_id
+    >>> from regression_model.store.ids import new_row_ids, parse_row_id
     >>> prefix, ids = new_row_ids(3)
     >>> len(set(ids)), uuid.UUID(ids[2]).version, parse_row_id(ids[2]) == (prefix, 2)
     (3, 7, True)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from regression_model.config.core import Config
 from regression_model.errors import InvalidInputError
-from regression_model.processing.record_codec import encode_frame, encode_json_rows, json_text
+from regression_model.store.codec import encode_frame, encode_json_rows, json_text
 
 _HINT = (
     "pass a pandas DataFrame, a list of records (dicts), or a dict of columns "
@@ -147,7 +147,7 @@ def as_table(input_data: Any, config: Config) -> TableInput:
     Examples
     --------
     >>> from regression_model.config.core import get_config
-    >>> from regression_model.processing.inputs import as_table
+    >>> from regression_model.scoring.inputs import as_table
     >>> table = as_table([{"1stFlrSF": 856, "GrLivArea": 1710}], get_config())
     >>> table.n_rows, table.column_names
     (1, ['FirstFlrSF', 'GrLivArea'])
@@ -196,7 +196,7 @@ def check_names(names: list[Any], renames: Mapping[str, str], where: str = "") -
 
     Examples
     --------
-    >>> from regression_model.processing.inputs import check_names
+    >>> from regression_model.scoring.inputs import check_names
     >>> check_names(["GrLivArea", "1stFlrSF"], {"1stFlrSF": "FirstFlrSF"})
     >>> try:
     ...     check_names(["1stFlrSF", "FirstFlrSF"], {"1stFlrSF": "FirstFlrSF"})

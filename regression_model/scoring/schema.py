@@ -87,7 +87,7 @@ class HouseDataInputSchema(BaseModel):
 
     Examples
     --------
-    >>> from regression_model.processing.schema import HouseDataInputSchema
+    >>> from regression_model.scoring.schema import HouseDataInputSchema
     >>> HouseDataInputSchema(GrLivArea=1710, Neighborhood="CollgCr").GrLivArea
     1710.0
     """
@@ -208,7 +208,7 @@ class MultipleHouseDataInputs(BaseModel):
 
     Examples
     --------
-    >>> from regression_model.processing.schema import MultipleHouseDataInputs
+    >>> from regression_model.scoring.schema import MultipleHouseDataInputs
     >>> len(MultipleHouseDataInputs(inputs=[{"GrLivArea": 900}]).inputs)
     1
     """

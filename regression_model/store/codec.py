@@ -119,7 +119,7 @@ def encode_frame(frame: pd.DataFrame) -> bytes:
     Examples
     --------
     >>> import pandas as pd
-    >>> from regression_model.processing.record_codec import decode_inputs, encode_frame
+    >>> from regression_model.store.codec import decode_inputs, encode_frame
     >>> frame = pd.DataFrame({"GrLivArea": [1710, 1262], "Street": ["Pave", None]})
     >>> decode_inputs(encode_frame(frame), [1])
     [{'GrLivArea': 1262, 'Street': None}]

@@ -1,37 +1,23 @@
-"""The scoring plan at run time: numpy operations built from a JSON spec.
+"""The operations of the scoring plan: numpy functions over a batch's columns,
+each built from one JSON entry of the plan spec by ``BUILDERS``.
 
-The fitted scikit-learn Pipeline stays the artifact and the source of truth.
-``plan_compiler.compile_spec`` derives a spec from it (at training, and at
-load when no spec file exists): one operation per known step, built from the
-step's fitted attributes, and a linear head folding one-hot encoder, scaler
-and log-linear regressor into a weight per numeric column and a weight table
-per categorical column. Steps the compiler does not know are listed as the
-spec's ``fallback_steps``; they run through ``Pipeline.predict``.
-
-This module imports neither scikit-learn nor feature-engine: a model whose
-spec covers every step scores without unpickling anything.
+An operation transforms the :class:`State` (columns by name) in place, as the
+pipeline step it was compiled from transforms a DataFrame; the range checks
+among them add :class:`Finding` warnings and per-row signals instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from regression_model.processing import range_messages
-from regression_model.processing.batch import CatColumn, ValidatedBatch
-from regression_model.scoring.intervals import IntervalModel
-from regression_model.scoring.signals import (
-    BEYOND_TRAINING,
-    FIELDS_OUT_OF_RANGE,
-    JOINT_DISTANCE,
-    RARE_CATEGORIES,
-)
-
-SPEC_FORMAT = 2
+from regression_model.registry import REDUCERS
+from regression_model.scoring import messages
+from regression_model.scoring.columns import CatColumn
+from regression_model.scoring.signals import FIELDS_OUT_OF_RANGE, JOINT_DISTANCE, RARE_CATEGORIES
 
 Column = np.ndarray | CatColumn
 
@@ -60,7 +46,7 @@ class State(dict[str, Column]):
 
     def category(self, name: str) -> CatColumn:
         """A categorical column, as the operations left it."""
-        return _cat(self, name)
+        return category_column(self, name)
 
     def add_signal(self, name: str, values: np.ndarray) -> None:
         """Accumulate a per-row figure (several checks may add to one)."""
@@ -72,22 +58,16 @@ class State(dict[str, Column]):
 
 Operation = Callable[[State], None]
 
-_REDUCERS: dict[str, Callable[..., Any]] = {
-    "sum": np.sum,
-    "prod": np.prod,
-    "mean": np.mean,
-    "max": np.max,
-    "min": np.min,
-}
 
-
-def _cat(state: State, name: str) -> CatColumn:
+def category_column(state: State, name: str) -> CatColumn:
+    """A categorical column of the state."""
     column = state[name]
     assert isinstance(column, CatColumn), name
     return column
 
 
-def _num(state: State, name: str) -> np.ndarray:
+def number_column(state: State, name: str) -> np.ndarray:
+    """A numeric column of the state."""
     column = state[name]
     assert isinstance(column, np.ndarray), name
     return column
@@ -95,7 +75,7 @@ def _num(state: State, name: str) -> np.ndarray:
 
 def _fill_category(column: str, value: Any) -> Operation:
     def run(state: State) -> None:
-        cat = _cat(state, column)
+        cat = category_column(state, column)
         if not cat.any_missing():
             return
         categories = list(cat.categories)
@@ -114,7 +94,7 @@ def _fill_category(column: str, value: Any) -> Operation:
 
 def _fill_number(column: str, value: float) -> Operation:
     def run(state: State) -> None:
-        values = _num(state, column)
+        values = number_column(state, column)
         missing = np.isnan(values)
         if missing.any():
             state[column] = np.where(missing, value, values)
@@ -135,16 +115,16 @@ def _missing_indicator(column: str, target: str) -> Operation:
 
 def _subtract(target: str, left: str, right: str) -> Operation:
     def run(state: State) -> None:
-        state[target] = _num(state, left) - _num(state, right)
+        state[target] = number_column(state, left) - number_column(state, right)
 
     return run
 
 
 def _combine(target: str, columns: list[str], function: str) -> Operation:
-    reducer = _REDUCERS[function]
+    reducer = REDUCERS[function]
 
     def run(state: State) -> None:
-        stacked = np.vstack([_num(state, c) for c in columns])
+        stacked = np.vstack([number_column(state, c) for c in columns])
         state[target] = np.asarray(reducer(stacked, axis=0), dtype=np.float64)
 
     return run
@@ -152,21 +132,21 @@ def _combine(target: str, columns: list[str], function: str) -> Operation:
 
 def _log_shift(column: str, shift: float) -> Operation:
     def run(state: State) -> None:
-        state[column] = np.log(_num(state, column) + shift)
+        state[column] = np.log(number_column(state, column) + shift)
 
     return run
 
 
 def _binarize(column: str, threshold: float) -> Operation:
     def run(state: State) -> None:
-        state[column] = (_num(state, column) > threshold).astype(np.float64)
+        state[column] = (number_column(state, column) > threshold).astype(np.float64)
 
     return run
 
 
 def _map_categories(column: str, mapping: dict[str, float]) -> Operation:
     def run(state: State) -> None:
-        cat = _cat(state, column)
+        cat = category_column(state, column)
         # Unmapped labels and missing values (code -1, the appended slot) give NaN.
         lookup = np.array(
             [mapping.get(c, np.nan) for c in cat.categories] + [np.nan], dtype=np.float64
@@ -183,7 +163,7 @@ def _rare_labels(column: str, frequent: list[str], replacement: str) -> Operatio
     keep = set(frequent)
 
     def run(state: State) -> None:
-        cat = _cat(state, column)
+        cat = category_column(state, column)
         relabelled = np.empty(len(cat.categories), dtype=object)
         relabelled[:] = [c if c in keep else replacement for c in cat.categories]
         state[column] = CatColumn(cat.codes, relabelled, cat.has_missing)
@@ -201,17 +181,17 @@ def _field_ranges(columns: list[str], lower: list[float], upper: list[float]) ->
     def run(state: State) -> None:
         count = np.zeros(state.n_rows)
         for position, name in enumerate(columns):
-            values = _num(state, name)
+            values = number_column(state, name)
             with np.errstate(invalid="ignore"):
                 beyond = (values < low[position]) | (values > high[position])
             if not beyond.any():
                 continue
             count += beyond
             for index in np.flatnonzero(beyond).tolist():
-                message = range_messages.beyond_range(
+                message = messages.beyond_range(
                     name, float(values[index]), float(low[position]), float(high[position])
                 )
-                state.findings.append(Finding(index, range_messages.OUT_OF_RANGE, name, message))
+                state.findings.append(Finding(index, messages.OUT_OF_RANGE, name, message))
         state.add_signal(FIELDS_OUT_OF_RANGE, count)
 
     return run
@@ -233,24 +213,22 @@ def _joint_range(spec: dict[str, Any]) -> Operation:
     precision = whitening @ whitening.T
 
     def run(state: State) -> None:
-        whitened = scaled @ np.vstack([_num(state, c) for c in columns])
+        whitened = scaled @ np.vstack([number_column(state, c) for c in columns])
         whitened -= offset
         distance = np.sqrt(np.einsum("ij,ij->j", whitened, whitened))
         state.add_signal(JOINT_DISTANCE, distance)
         flagged = np.flatnonzero(distance > threshold)
         if not len(flagged):
             return
-        rows = (np.vstack([_num(state, c)[flagged] for c in columns]).T - mean) / scale
+        rows = (np.vstack([number_column(state, c)[flagged] for c in columns]).T - mean) / scale
         # Each column's share of a row's squared distance: z_i (P z)_i.
         shares = rows * (rows @ precision)
         order = np.argsort(-shares, axis=1, kind="stable")[:, :named]
         for index, top in zip(flagged.tolist(), order.tolist(), strict=True):
             fields = [columns[i] for i in top]
-            message = range_messages.unusual_combination(
-                fields, float(distance[index]), share, threshold
-            )
+            message = messages.unusual_combination(fields, float(distance[index]), share, threshold)
             state.findings.append(
-                Finding(index, range_messages.UNUSUAL_COMBINATION, ", ".join(fields), message)
+                Finding(index, messages.UNUSUAL_COMBINATION, ", ".join(fields), message)
             )
 
     return run
@@ -285,7 +263,7 @@ def _piecewise_polynomials(spec: dict[str, Any]) -> Operation:
     flat_powers = [power.ravel() for power in powers]
 
     def run(state: State) -> None:
-        x = np.vstack([_num(state, c) for c in columns])
+        x = np.vstack([number_column(state, c) for c in columns])
         # Beyond the training range the curve keeps its end value (the polynomial
         # at the clipped x), plus the end slope times the distance when linear.
         inside = np.clip(x, low, high)
@@ -313,14 +291,17 @@ def _category_slopes(spec: dict[str, Any]) -> Operation:
     weights = {str(c): float(w) for c, w in spec["weights"].items()}
 
     def run(state: State) -> None:
-        cat = _cat(state, category)
+        cat = category_column(state, category)
         lookup = np.array([weights.get(str(c), 0.0) for c in cat.categories] + [0.0])
-        state[target] = lookup[cat.codes] * (np.clip(_num(state, variable), low, high) - center)
+        state[target] = lookup[cat.codes] * (
+            np.clip(number_column(state, variable), low, high) - center
+        )
 
     return run
 
 
-_BUILDERS: dict[str, Callable[..., Operation]] = {
+# Each operation a spec may name, and how to build it from its JSON.
+BUILDERS: dict[str, Callable[[dict[str, Any]], Operation]] = {
     "fill_category": lambda o: _fill_category(o["column"], o["value"]),
     "fill_number": lambda o: _fill_number(o["column"], float(o["value"])),
     "missing_indicator": lambda o: _missing_indicator(o["column"], o["target"]),
@@ -335,177 +316,3 @@ _BUILDERS: dict[str, Callable[..., Operation]] = {
     "joint_range": _joint_range,
     "category_slopes": _category_slopes,
 }
-
-
-@dataclass
-class LinearHead:
-    """exp(intercept + sum of weight * numeric column + sum of table[category])."""
-
-    intercept: float
-    numeric: dict[str, float] = field(default_factory=dict)
-    tables: dict[str, dict[str, float]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self._numeric_names = list(self.numeric)
-        self._numeric_weights = np.array(list(self.numeric.values()), dtype=np.float64)
-
-    def log_price(self, state: State, n_rows: int) -> np.ndarray:
-        """The linear model's log price of each row."""
-        if n_rows <= 256 and self._numeric_names:
-            # Few rows: one matrix product beats many tiny numpy calls.
-            columns = np.vstack([_num(state, name) for name in self._numeric_names])
-            total = self.intercept + self._numeric_weights @ columns
-        else:
-            # Many rows: accumulate in place rather than copy every column.
-            total = np.full(n_rows, self.intercept)
-            scratch = np.empty(n_rows)
-            for name, weight in self.numeric.items():
-                np.multiply(_num(state, name), weight, out=scratch)
-                total += scratch
-        for name, table in self.tables.items():
-            cat = _cat(state, name)
-            # Categories the encoder never saw get no dummy, hence weight 0.
-            weights = np.array([table.get(c, 0.0) for c in cat.categories] + [0.0])
-            total += weights[cat.codes]
-        log_prices: np.ndarray = total
-        return log_prices
-
-
-@dataclass
-class ScoringPlan:
-    """Compiled operations, then a linear head or the pipeline's remaining steps."""
-
-    operations: list[Operation]
-    head: LinearHead | None
-    fallback_steps: list[str]
-    seen_categories: dict[str, frozenset[str]] = field(default_factory=dict)
-    intervals: IntervalModel | None = None  # None: the plan gives no price ranges
-    tail: Any = None  # the Pipeline of fallback steps: see attach_pipeline
-
-    @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> ScoringPlan:
-        """Build the plan a spec describes.
-
-        Raises
-        ------
-        ValueError
-            When the spec has another format or an unknown operation.
-        """
-        if spec.get("format") != SPEC_FORMAT:
-            raise ValueError(f"scoring plan format {spec.get('format')!r}, expected {SPEC_FORMAT}")
-        operations = []
-        for op in spec["operations"]:
-            if op["op"] not in _BUILDERS:
-                raise ValueError(f"unknown scoring plan operation {op['op']!r}")
-            operations.append(_BUILDERS[op["op"]](op))
-        head_spec = spec.get("head")
-        head = None
-        if head_spec is not None:
-            head = LinearHead(
-                intercept=float(head_spec["intercept"]),
-                numeric={k: float(v) for k, v in head_spec["numeric"].items()},
-                tables={
-                    k: {str(c): float(w) for c, w in t.items()}
-                    for k, t in head_spec["tables"].items()
-                },
-            )
-        seen = {k: frozenset(v) for k, v in spec.get("seen_categories", {}).items()}
-        intervals = spec.get("intervals")
-        return cls(
-            operations=operations,
-            head=head,
-            fallback_steps=list(spec["fallback_steps"]),
-            seen_categories=seen,
-            intervals=None if intervals is None else IntervalModel.from_spec(intervals),
-        )
-
-    def attach_pipeline(self, pipeline: Any) -> None:
-        """Give the plan the fitted pipeline's fallback steps, if it has any."""
-        if self.fallback_steps:
-            from sklearn.pipeline import Pipeline
-
-            self.tail = Pipeline(pipeline.steps[len(pipeline.steps) - len(self.fallback_steps) :])
-
-    def _unseen_categories(self, batch: ValidatedBatch, state: State) -> None:
-        """Warn about each category no training row had: the rare-label step
-        prices it as "Rare"."""
-        for column, seen in self.seen_categories.items():
-            cat = batch.categorical.get(column)
-            if cat is None:
-                continue
-            new = [i for i, c in enumerate(cat.categories) if c not in seen]
-            if not new:
-                continue
-            for index in np.flatnonzero(np.isin(cat.codes, new)).tolist():
-                value = str(cat.categories[cat.codes[index]])
-                state.findings.append(
-                    Finding(
-                        index,
-                        range_messages.UNSEEN_CATEGORY,
-                        column,
-                        range_messages.unseen_category(column, value),
-                    )
-                )
-
-    def score(self, batch: ValidatedBatch) -> PlanOutput:
-        """Prices, warnings and per-row signals for the batch's valid rows."""
-        n_rows = len(batch.valid_rows)
-        state = State({**batch.numeric, **batch.categorical}, n_rows)
-        if n_rows == 0:
-            return PlanOutput(np.empty(0), [], {}, state)
-        self._unseen_categories(batch, state)
-        for operation in self.operations:
-            operation(state)
-        if self.head is not None:
-            log_prices = self.head.log_price(state, n_rows)
-        else:
-            log_prices = np.log(self._tail_prices(state, batch.valid_rows))
-        state.findings.sort()
-        beyond = np.zeros(n_rows)
-        beyond[[f.index for f in state.findings]] = 1.0  # every finding is a range warning
-        state.signals[BEYOND_TRAINING] = beyond
-        output = PlanOutput(log_prices, state.findings, state.signals, state)
-        if self.intervals is not None:
-            tables = self.intervals.tables
-            output.intervals = self.intervals.bounds(
-                log_prices, state.signals, {c: _cat(state, c) for c in tables}
-            )
-        return output
-
-    def predict(self, batch: ValidatedBatch) -> np.ndarray:
-        """Prices for the batch's valid rows, in their order."""
-        return self.score(batch).prices
-
-    def _tail_prices(self, state: State, index: np.ndarray) -> np.ndarray:
-        if self.tail is None:
-            raise RuntimeError("the plan needs the pipeline's fallback steps, not attached")
-        order = getattr(self.tail.steps[0][1], "feature_names_in_", None)
-        frame = _to_frame(state, index, None if order is None else list(order))
-        return np.asarray(self.tail.predict(frame), dtype=np.float64)
-
-
-@dataclass
-class PlanOutput:
-    """What the plan finds for a batch's valid rows, in their order."""
-
-    log_prices: np.ndarray
-    findings: list[Finding]
-    signals: dict[str, np.ndarray]
-    state: State  # the columns after the last operation
-    intervals: np.ndarray | None = None  # (rows, 2) dollars, when the plan is calibrated
-
-    @property
-    def prices(self) -> np.ndarray:
-        """Dollars."""
-        prices: np.ndarray = np.exp(self.log_prices)
-        return prices
-
-
-def _to_frame(state: State, index: np.ndarray, order: list[str] | None) -> pd.DataFrame:
-    """The state as the DataFrame the next pipeline step expects."""
-    columns = {
-        name: column.values() if isinstance(column, CatColumn) else column
-        for name, column in state.items()
-    }
-    frame = pd.DataFrame(columns, index=pd.Index(index, dtype=np.int64))
-    return frame if order is None else frame[order]

@@ -1,39 +1,26 @@
-"""The prediction store's SQLAlchemy side: schema, migrations, reads and writes.
+"""The prediction store: one SQLAlchemy engine, writes of whole calls, reads.
 
 Imported only when a store is in use, so scoring with persistence off never
-loads SQLAlchemy. The public API is ``regression_model.audit``.
-
-Since schema 3 a call is one row of ``calls`` plus its packed chunks in
-``call_chunks`` (see ``record_codec``); a prediction id names its call and row
-(see ``record_ids``). Records written under schemas 1 and 2, one row each in
-``predictions``, stay readable: every read looks in both places.
+loads SQLAlchemy. Applications read records through ``regression_model.audit``.
+Every read looks in the per-call tables and in the per-row table of schemas
+1 and 2 (``legacy``).
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import math
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    Column,
     ColumnElement,
-    DateTime,
     Engine,
-    Float,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
     Table,
-    Text,
     create_engine,
     event,
     func,
@@ -43,105 +30,12 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from regression_model.errors import PredictionStoreError
-from regression_model.processing.record_codec import RecordChunk, unpack_rows
-from regression_model.processing.record_ids import PREFIX_LENGTH, parse_row_id
-
-logger = logging.getLogger("regression_model.audit")
-
-SCHEMA_VERSION = 4
-
-
-def _tables(metadata: MetaData, *, with_warnings: bool) -> tuple[Table, Table]:
-    info = Table(
-        "store_info",
-        metadata,
-        Column("key", String(64), primary_key=True),
-        Column("value", String(256), nullable=False),
-    )
-    columns: list[Column[Any]] = [
-        Column("prediction_id", String(36), primary_key=True),
-        Column("call_id", String(36), nullable=False, index=True),
-        Column("row_number", Integer, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False, index=True),
-        Column("model_version", String(64), nullable=False, index=True),
-        Column("artifact_sha256", String(64), nullable=False),
-        Column("config_fingerprint", String(64), nullable=False),
-        Column("inputs", Text, nullable=False),
-        Column("prediction", Float(precision=53), nullable=True),
-        Column("errors", Text, nullable=True),
-    ]
-    if with_warnings:
-        columns.append(Column("warnings", Text, nullable=True))
-    return info, Table("predictions", metadata, *columns)
-
-
-def _call_tables(metadata: MetaData, *, with_intervals: bool) -> tuple[Table, Table]:
-    calls = Table(
-        "calls",
-        metadata,
-        Column("call_id", String(36), primary_key=True),
-        Column("id_prefix", String(PREFIX_LENGTH), nullable=False, unique=True),
-        Column("created_at", DateTime(timezone=True), nullable=False, index=True),
-        Column("model_version", String(64), nullable=False, index=True),
-        Column("artifact_sha256", String(64), nullable=False),
-        Column("config_fingerprint", String(64), nullable=False),
-        Column("n_rows", Integer, nullable=False),
-    )
-    chunks = Table(
-        "call_chunks",
-        metadata,
-        Column("call_id", String(36), primary_key=True),
-        Column("first_row", Integer, primary_key=True),
-        Column("n_rows", Integer, nullable=False),
-        Column("inputs", LargeBinary, nullable=False),
-        Column("predictions", LargeBinary, nullable=False),
-        Column("errors", Text, nullable=True),
-        Column("warnings", Text, nullable=True),
-        *([Column("intervals", LargeBinary, nullable=True)] if with_intervals else []),
-    )
-    return calls, chunks
-
-
-# The schema this version reads and writes; ``prediction_records`` is the
-# per-row table of schemas 1 and 2, now only read.
-metadata = MetaData()
-store_info, prediction_records = _tables(metadata, with_warnings=True)
-calls, call_chunks = _call_tables(metadata, with_intervals=True)
-
-
-def _migrate_to_1(connection: Connection) -> None:
-    """Version 1: the store_info and predictions tables, as first released."""
-    first = MetaData()
-    _tables(first, with_warnings=False)
-    first.create_all(connection, checkfirst=True)
-
-
-def _migrate_to_2(connection: Connection) -> None:
-    """Version 2: a warnings column (categories never seen in training)."""
-    connection.exec_driver_sql("ALTER TABLE predictions ADD COLUMN warnings TEXT")
-
-
-def _migrate_to_3(connection: Connection) -> None:
-    """Version 3: calls stored whole, in packed chunks; the per-row table is kept
-    for the records already in it."""
-    third = MetaData()
-    _call_tables(third, with_intervals=False)
-    third.create_all(connection, checkfirst=True)
-
-
-def _migrate_to_4(connection: Connection) -> None:
-    """Version 4: each chunk keeps its rows' price ranges."""
-    binary = LargeBinary().compile(dialect=connection.dialect)
-    connection.exec_driver_sql(f"ALTER TABLE call_chunks ADD COLUMN intervals {binary}")
-
-
-# The one place the schema changes: version N is reached by running step N.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {
-    1: _migrate_to_1,
-    2: _migrate_to_2,
-    3: _migrate_to_3,
-    4: _migrate_to_4,
-}
+from regression_model.store.codec import RecordChunk, unpack_rows
+from regression_model.store.ids import parse_row_id
+from regression_model.store.legacy import find_legacy, legacy_record
+from regression_model.store.location import masked_url
+from regression_model.store.migrations import ensure_schema
+from regression_model.store.tables import call_chunks, calls, prediction_records, utc
 
 
 class PredictionStore:
@@ -159,7 +53,7 @@ class PredictionStore:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from regression_model.processing.prediction_store import PredictionStore
+    >>> from regression_model.store.store import PredictionStore
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> store = PredictionStore(f"sqlite:///{folder / 'p.sqlite3'}")
     >>> store.get_record("no-such-id") is None
@@ -243,54 +137,19 @@ class PredictionStore:
             ) from error
 
     def _safe_url(self) -> str:
-        try:
-            return make_url(self.url).render_as_string(hide_password=True)
-        except ArgumentError:
-            return "<invalid URL>"
+        return masked_url(self.url)
 
     def _ensure_schema(self, engine: Engine) -> None:
         """Create or migrate the schema in one transaction."""
         try:
             with engine.begin() as connection:
-                if connection.dialect.name == "postgresql":
-                    # Serialise concurrent first uses across processes.
-                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(827312)")
-                current = self._schema_version(connection)
-                if current == 0:
-                    # An empty database gets today's tables in one step; replaying
-                    # every migration would reach the same schema one ALTER at a time.
-                    metadata.create_all(connection)
-                    logger.info("prediction store created at schema %d", SCHEMA_VERSION)
-                for version in sorted(v for v in MIGRATIONS if 0 < current < v):
-                    MIGRATIONS[version](connection)
-                    logger.info("prediction store migrated to schema %d", version)
-                if current < SCHEMA_VERSION:
-                    connection.execute(
-                        store_info.delete().where(store_info.c.key == "schema_version")
-                    )
-                    connection.execute(
-                        store_info.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
-                    )
-                elif current > SCHEMA_VERSION:
-                    raise PredictionStoreError(
-                        f"prediction store {self._safe_url()} has schema {current}, newer than "
-                        f"this package's {SCHEMA_VERSION}; upgrade regression-model"
-                    )
+                ensure_schema(connection, self._safe_url())
         except PredictionStoreError:
             raise
         except (SQLAlchemyError, OSError) as error:
             raise PredictionStoreError(
                 f"prediction store {self._safe_url()} could not be opened: {error}"
             ) from error
-
-    @staticmethod
-    def _schema_version(connection: Connection) -> int:
-        if not connection.dialect.has_table(connection, "store_info"):
-            return 0
-        value = connection.execute(
-            select(store_info.c.value).where(store_info.c.key == "schema_version")
-        ).scalar_one_or_none()
-        return int(value) if value is not None else 0
 
     def write_call(
         self,
@@ -313,7 +172,7 @@ class PredictionStore:
                 calls.insert().values(
                     call_id=call_id,
                     id_prefix=id_prefix,
-                    created_at=_utc(created_at),
+                    created_at=utc(created_at),
                     model_version=model_version,
                     artifact_sha256=artifact_sha256,
                     config_fingerprint=config_fingerprint,
@@ -354,12 +213,7 @@ class PredictionStore:
                 ).one_or_none()
                 if found is not None:
                     return _call_records(found._mapping, [row])[0]
-            legacy = connection.execute(
-                select(prediction_records).where(
-                    prediction_records.c.prediction_id == prediction_id
-                )
-            ).one_or_none()
-        return None if legacy is None else _legacy_record(legacy._mapping)
+            return legacy_record(connection, prediction_id)
 
     def find(
         self,
@@ -372,9 +226,9 @@ class PredictionStore:
     ) -> list[dict[str, Any]]:
         """Records filtered by model version, time range [since, until) and call,
         ordered by time, call and row."""
-        where = _Filter(model_version, since, until, call_id)
+        where = RecordFilter(model_version, since, until, call_id)
         with self._transaction("search records") as connection:
-            found = _find_legacy(connection, where, limit) + _find_calls(connection, where, limit)
+            found = find_legacy(connection, where, limit) + _find_calls(connection, where, limit)
         found.sort(key=lambda r: (r["created_at"], r["call_id"], r["row_number"]))
         return found if limit is None else found[:limit]
 
@@ -397,12 +251,6 @@ class PredictionStore:
                 self._engine = None
 
 
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
-
-
 def _chunk_columns() -> list[ColumnElement[Any]]:
     return [
         call_chunks.c.first_row,
@@ -416,7 +264,7 @@ def _chunk_columns() -> list[ColumnElement[Any]]:
 
 
 @dataclass(frozen=True)
-class _Filter:
+class RecordFilter:
     """What ``find`` selects on; applies to the calls table and the legacy one."""
 
     model_version: str | None
@@ -428,15 +276,17 @@ class _Filter:
         if self.model_version is not None:
             query = query.where(table.c.model_version == self.model_version)
         if self.since is not None:
-            query = query.where(table.c.created_at >= _utc(self.since))
+            query = query.where(table.c.created_at >= utc(self.since))
         if self.until is not None:
-            query = query.where(table.c.created_at < _utc(self.until))
+            query = query.where(table.c.created_at < utc(self.until))
         if self.call_id is not None:
             query = query.where(table.c.call_id == self.call_id)
         return query
 
 
-def _find_calls(connection: Connection, where: _Filter, limit: int | None) -> list[dict[str, Any]]:
+def _find_calls(
+    connection: Connection, where: RecordFilter, limit: int | None
+) -> list[dict[str, Any]]:
     query = select(calls, *_chunk_columns()).join(
         call_chunks, call_chunks.c.call_id == calls.c.call_id
     )
@@ -454,17 +304,6 @@ def _find_calls(connection: Connection, where: _Filter, limit: int | None) -> li
     return records
 
 
-def _find_legacy(connection: Connection, where: _Filter, limit: int | None) -> list[dict[str, Any]]:
-    query = where.apply(select(prediction_records), prediction_records).order_by(
-        prediction_records.c.created_at,
-        prediction_records.c.call_id,
-        prediction_records.c.row_number,
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    return [_legacy_record(row._mapping) for row in connection.execute(query)]
-
-
 def _call_records(row: Any, rows: Sequence[int]) -> list[dict[str, Any]]:
     """Records of ``rows`` from one joined calls + call_chunks row."""
     chunk = RecordChunk(
@@ -476,7 +315,7 @@ def _call_records(row: Any, rows: Sequence[int]) -> list[dict[str, Any]]:
         warnings=row["warnings"],
         intervals=row["intervals"],
     )
-    created_at = _utc(row["created_at"])
+    created_at = utc(row["created_at"])
     return [
         {
             "prediction_id": f"{row['id_prefix']}{unpacked['row_number']:08x}",
@@ -494,14 +333,3 @@ def _call_records(row: Any, rows: Sequence[int]) -> list[dict[str, Any]]:
         }
         for unpacked in unpack_rows(chunk, rows)
     ]
-
-
-def _legacy_record(row: Any) -> dict[str, Any]:
-    """A record of the per-row table of schemas 1 and 2."""
-    record = dict(row)
-    record["created_at"] = _utc(record["created_at"])
-    record["inputs"] = json.loads(record["inputs"])
-    record["errors"] = json.loads(record["errors"]) if record["errors"] else None
-    record["warnings"] = json.loads(record["warnings"]) if record.get("warnings") else None
-    record["interval"] = None  # schemas 1 and 2 kept no price ranges
-    return record

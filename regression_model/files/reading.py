@@ -37,7 +37,7 @@ import pandas as pd
 
 from regression_model.config.core import get_config
 from regression_model.errors import InputFileError
-from regression_model.processing.inputs import check_names
+from regression_model.scoring.inputs import check_names
 
 FORMATS = ("csv", "parquet", "jsonl")
 FORMAT_SUFFIXES = {
@@ -128,7 +128,7 @@ def input_format(source: str | Path | None, given: str | None) -> str:
 
     Examples
     --------
-    >>> from regression_model.input_files import input_format
+    >>> from regression_model.files.reading import input_format
     >>> input_format("houses.csv.gz", None), input_format("-", "jsonl")
     ('csv', 'jsonl')
     """
@@ -377,7 +377,7 @@ def open_input(source: str | Path | IO[Any], fmt: str, name: str | None = None) 
     Examples
     --------
     >>> from regression_model.config.core import DATASET_DIR
-    >>> from regression_model.input_files import open_input
+    >>> from regression_model.files.reading import open_input
     >>> source = open_input(DATASET_DIR / "test.csv", "csv")
     >>> [chunk.size for chunk in source.chunks(1000)]
     [1000, 459]

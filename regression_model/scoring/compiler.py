@@ -27,13 +27,13 @@ from regression_model.processing.features import (
     OrdinalMapper,
     SplineFeatures,
 )
-from regression_model.processing.plan import SPEC_FORMAT
 from regression_model.processing.range_checks import (
     NAMED_FIELDS,
     FieldRangeChecker,
     JointRangeChecker,
 )
 from regression_model.processing.regressors import ResidualTrimmedRegressor
+from regression_model.scoring.plan import SPEC_FORMAT
 
 _LINEAR = (Lasso, Ridge, ElasticNet, LinearRegression)
 _REDUCERS = ("sum", "prod", "mean", "max", "min")
@@ -279,7 +279,7 @@ def compile_spec(pipeline: Pipeline) -> dict[str, Any]:
     Examples
     --------
     >>> from regression_model.predict import load_model
-    >>> from regression_model.processing.plan_compiler import compile_spec
+    >>> from regression_model.scoring.compiler import compile_spec
     >>> spec = compile_spec(load_model().pipeline)
     >>> spec["fallback_steps"], spec["head"] is not None
     ([], True)

@@ -67,7 +67,7 @@ class OutputFile:
     --------
     >>> import pathlib, tempfile
     >>> import pandas as pd
-    >>> from regression_model.output_files import OutputFile
+    >>> from regression_model.files.writing import OutputFile
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "out.csv"
     >>> out = OutputFile(path, "csv")
     >>> out.write(pd.DataFrame({"row": [0], "prediction": [1.5]}))

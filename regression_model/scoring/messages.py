@@ -17,7 +17,7 @@ def beyond_range(name: str, value: float, lower: float, upper: float) -> str:
 
     Examples
     --------
-    >>> from regression_model.processing.range_messages import beyond_range
+    >>> from regression_model.scoring.messages import beyond_range
     >>> beyond_range("GrLivArea", 5095.0, 334.0, 4676.0)
     'GrLivArea 5,095 is above the largest value in training (4,676)'
     """
@@ -31,7 +31,7 @@ def unusual_combination(fields: list[str], distance: float, share: float, limit:
 
     Examples
     --------
-    >>> from regression_model.processing.range_messages import unusual_combination
+    >>> from regression_model.scoring.messages import unusual_combination
     >>> print(unusual_combination(["MiscVal", "WoodDeckSF"], 25.93, 0.995, 11.42))
     ... # doctest: +NORMALIZE_WHITESPACE
     unusual combination of MiscVal, WoodDeckSF: distance 25.9 from the training houses, where
@@ -48,7 +48,7 @@ def unseen_category(name: str, value: str) -> str:
 
     Examples
     --------
-    >>> from regression_model.processing.range_messages import unseen_category
+    >>> from regression_model.scoring.messages import unseen_category
     >>> unseen_category("MSSubClass", "150")
     "MSSubClass: '150' was never seen in training; priced as a rare category"
     """

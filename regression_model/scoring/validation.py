@@ -1,6 +1,6 @@
 """Validated rows in columnar form, reached row by row or column by column.
 
-Both validators apply :class:`~regression_model.processing.schema.HouseDataInputSchema`
+Both validators apply :class:`~regression_model.scoring.schema.HouseDataInputSchema`
 and give the same verdicts and messages (a test checks it on generated rows):
 
 * :func:`validate_rows` runs pydantic on each record: cheapest for a few rows.
@@ -23,8 +23,9 @@ import pandas as pd
 from pydantic import ValidationError
 
 from regression_model.config.core import Config
-from regression_model.processing.inputs import TableInput
-from regression_model.processing.schema import (
+from regression_model.scoring.columns import CatColumn, ValidatedBatch
+from regression_model.scoring.inputs import TableInput
+from regression_model.scoring.schema import (
     DWELLING_TYPE_CODES,
     HouseDataInputSchema,
     RowError,
@@ -35,81 +36,6 @@ from regression_model.processing.schema import (
 
 # Below this many rows the row-by-row validator is faster.
 COLUMNWISE_FROM_ROWS = 32
-
-
-@dataclass(frozen=True)
-class CatColumn:
-    """A categorical column as integer codes into ``categories``; -1 is missing."""
-
-    codes: np.ndarray
-    categories: np.ndarray
-    has_missing: bool | None = None  # None: not known yet
-
-    def any_missing(self) -> bool:
-        """Whether some row is missing (cheap when the builder already knew)."""
-        if self.has_missing is None:
-            return bool((self.codes < 0).any())
-        return self.has_missing
-
-    @classmethod
-    def from_values(cls, values: Any) -> CatColumn:
-        """Code clean values (str, or None for missing) in order of appearance.
-
-        Plain Python: for the few rows of a single call it is many times faster
-        than pandas.factorize, and large batches come here only for the cells
-        pydantic had to judge.
-        """
-        index: dict[Any, int] = {}
-        codes = [-1 if v is None else index.setdefault(v, len(index)) for v in values]
-        categories = np.empty(len(index), dtype=object)
-        categories[:] = list(index)
-        return cls(np.array(codes, dtype=np.int64), categories, -1 in codes)
-
-    def take(self, rows: np.ndarray) -> CatColumn:
-        return CatColumn(self.codes[rows], self.categories)
-
-    def values(self) -> np.ndarray:
-        """Object array of the category of each row, None where missing."""
-        lookup = np.empty(len(self.categories) + 1, dtype=object)
-        lookup[:-1] = self.categories  # the last slot, None, is what code -1 picks
-        values: np.ndarray = lookup[self.codes]
-        return values
-
-
-@dataclass
-class ValidatedBatch:
-    """The valid rows of one call, column by column, and the errors of the others."""
-
-    n_rows: int
-    valid_rows: np.ndarray
-    errors: list[RowError]
-    numeric: dict[str, np.ndarray]
-    categorical: dict[str, CatColumn]
-
-    def take(self, positions: np.ndarray) -> ValidatedBatch:
-        """The valid rows at ``positions`` (among the valid rows) as a batch of
-        their own, numbered from 0 (cross-validation scores each fold so)."""
-        return ValidatedBatch(
-            n_rows=len(positions),
-            valid_rows=np.arange(len(positions)),
-            errors=[],
-            numeric={k: v[positions] for k, v in self.numeric.items()},
-            categorical={k: c.take(positions) for k, c in self.categorical.items()},
-        )
-
-    def frame(self, config: Config) -> pd.DataFrame:
-        """The pipeline's input: valid rows indexed by position, float64 numbers,
-        object categories (None for missing), dwelling codes as strings."""
-        index = pd.Index(self.valid_rows, dtype=np.int64)
-        columns: dict[str, pd.Series] = {}
-        for name in config.model_config.features:
-            if name in self.numeric:
-                columns[name] = pd.Series(self.numeric[name], index=index, dtype=np.float64)
-            else:
-                # object, not pandas' inferred "str": the same dtype on pandas 2 and 3.
-                values = self.categorical[name].values()
-                columns[name] = pd.Series(values, index=index, dtype=object)
-        return pd.DataFrame(columns, index=index)
 
 
 @dataclass(frozen=True)
@@ -216,8 +142,8 @@ def validate_rows(table: TableInput, config: Config) -> ValidatedBatch:
     Examples
     --------
     >>> from regression_model.config.core import get_config
-    >>> from regression_model.processing.inputs import as_table
-    >>> from regression_model.processing.batch import validate_rows
+    >>> from regression_model.scoring.inputs import as_table
+    >>> from regression_model.scoring.validation import validate_rows
     >>> rows = [{"GrLivArea": 1500, "OverallQual": 5, "Neighborhood": "NAmes", "YrSold": 2008},
     ...         {"GrLivArea": -3, "OverallQual": 5, "Neighborhood": "NAmes", "YrSold": 2008}]
     >>> batch = validate_rows(as_table(rows, get_config()), get_config())

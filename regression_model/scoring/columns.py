@@ -1,0 +1,88 @@
+"""The columns of a validated call: what the validators produce and the
+scoring plan consumes (kept apart so neither imports the other)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from regression_model.config.core import Config
+from regression_model.scoring.schema import RowError
+
+
+@dataclass(frozen=True)
+class CatColumn:
+    """A categorical column as integer codes into ``categories``; -1 is missing."""
+
+    codes: np.ndarray
+    categories: np.ndarray
+    has_missing: bool | None = None  # None: not known yet
+
+    def any_missing(self) -> bool:
+        """Whether some row is missing (cheap when the builder already knew)."""
+        if self.has_missing is None:
+            return bool((self.codes < 0).any())
+        return self.has_missing
+
+    @classmethod
+    def from_values(cls, values: Any) -> CatColumn:
+        """Code clean values (str, or None for missing) in order of appearance.
+
+        Plain Python: for the few rows of a single call it is many times faster
+        than pandas.factorize, and large batches come here only for the cells
+        pydantic had to judge.
+        """
+        index: dict[Any, int] = {}
+        codes = [-1 if v is None else index.setdefault(v, len(index)) for v in values]
+        categories = np.empty(len(index), dtype=object)
+        categories[:] = list(index)
+        return cls(np.array(codes, dtype=np.int64), categories, -1 in codes)
+
+    def take(self, rows: np.ndarray) -> CatColumn:
+        return CatColumn(self.codes[rows], self.categories)
+
+    def values(self) -> np.ndarray:
+        """Object array of the category of each row, None where missing."""
+        lookup = np.empty(len(self.categories) + 1, dtype=object)
+        lookup[:-1] = self.categories  # the last slot, None, is what code -1 picks
+        values: np.ndarray = lookup[self.codes]
+        return values
+
+
+@dataclass
+class ValidatedBatch:
+    """The valid rows of one call, column by column, and the errors of the others."""
+
+    n_rows: int
+    valid_rows: np.ndarray
+    errors: list[RowError]
+    numeric: dict[str, np.ndarray]
+    categorical: dict[str, CatColumn]
+
+    def take(self, positions: np.ndarray) -> ValidatedBatch:
+        """The valid rows at ``positions`` (among the valid rows) as a batch of
+        their own, numbered from 0 (cross-validation scores each fold so)."""
+        return ValidatedBatch(
+            n_rows=len(positions),
+            valid_rows=np.arange(len(positions)),
+            errors=[],
+            numeric={k: v[positions] for k, v in self.numeric.items()},
+            categorical={k: c.take(positions) for k, c in self.categorical.items()},
+        )
+
+    def frame(self, config: Config) -> pd.DataFrame:
+        """The pipeline's input: valid rows indexed by position, float64 numbers,
+        object categories (None for missing), dwelling codes as strings."""
+        index = pd.Index(self.valid_rows, dtype=np.int64)
+        columns: dict[str, pd.Series] = {}
+        for name in config.model_config.features:
+            if name in self.numeric:
+                columns[name] = pd.Series(self.numeric[name], index=index, dtype=np.float64)
+            else:
+                # object, not pandas' inferred "str": the same dtype on pandas 2 and 3.
+                values = self.categorical[name].values()
+                columns[name] = pd.Series(values, index=index, dtype=object)
+        return pd.DataFrame(columns, index=index)

@@ -1,0 +1,210 @@
+"""The scoring plan at run time: numpy operations built from a JSON spec.
+
+The fitted scikit-learn Pipeline stays the artifact and the source of truth.
+``compiler.compile_spec`` derives a spec from it (at training, and at
+load when no spec file exists): one operation per known step, built from the
+step's fitted attributes, and a linear head folding one-hot encoder, scaler
+and log-linear regressor into a weight per numeric column and a weight table
+per categorical column. Steps the compiler does not know are listed as the
+spec's ``fallback_steps``; they run through ``Pipeline.predict``.
+
+This module imports neither scikit-learn nor feature-engine: a model whose
+spec covers every step scores without unpickling anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from regression_model.scoring import messages
+from regression_model.scoring.columns import CatColumn, ValidatedBatch
+from regression_model.scoring.intervals import IntervalModel
+from regression_model.scoring.operations import (
+    BUILDERS,
+    Finding,
+    Operation,
+    State,
+    category_column,
+    number_column,
+)
+from regression_model.scoring.signals import BEYOND_TRAINING
+
+SPEC_FORMAT = 2
+
+
+@dataclass
+class LinearHead:
+    """exp(intercept + sum of weight * numeric column + sum of table[category])."""
+
+    intercept: float
+    numeric: dict[str, float] = field(default_factory=dict)
+    tables: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._numeric_names = list(self.numeric)
+        self._numeric_weights = np.array(list(self.numeric.values()), dtype=np.float64)
+
+    def log_price(self, state: State, n_rows: int) -> np.ndarray:
+        """The linear model's log price of each row."""
+        if n_rows <= 256 and self._numeric_names:
+            # Few rows: one matrix product beats many tiny numpy calls.
+            columns = np.vstack([number_column(state, name) for name in self._numeric_names])
+            total = self.intercept + self._numeric_weights @ columns
+        else:
+            # Many rows: accumulate in place rather than copy every column.
+            total = np.full(n_rows, self.intercept)
+            scratch = np.empty(n_rows)
+            for name, weight in self.numeric.items():
+                np.multiply(number_column(state, name), weight, out=scratch)
+                total += scratch
+        for name, table in self.tables.items():
+            cat = category_column(state, name)
+            # Categories the encoder never saw get no dummy, hence weight 0.
+            weights = np.array([table.get(c, 0.0) for c in cat.categories] + [0.0])
+            total += weights[cat.codes]
+        log_prices: np.ndarray = total
+        return log_prices
+
+
+@dataclass
+class ScoringPlan:
+    """Compiled operations, then a linear head or the pipeline's remaining steps."""
+
+    operations: list[Operation]
+    head: LinearHead | None
+    fallback_steps: list[str]
+    seen_categories: dict[str, frozenset[str]] = field(default_factory=dict)
+    intervals: IntervalModel | None = None  # None: the plan gives no price ranges
+    tail: Any = None  # the Pipeline of fallback steps: see attach_pipeline
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> ScoringPlan:
+        """Build the plan a spec describes.
+
+        Raises
+        ------
+        ValueError
+            When the spec has another format or an unknown operation.
+        """
+        if spec.get("format") != SPEC_FORMAT:
+            raise ValueError(f"scoring plan format {spec.get('format')!r}, expected {SPEC_FORMAT}")
+        operations = []
+        for op in spec["operations"]:
+            if op["op"] not in BUILDERS:
+                raise ValueError(f"unknown scoring plan operation {op['op']!r}")
+            operations.append(BUILDERS[op["op"]](op))
+        head_spec = spec.get("head")
+        head = None
+        if head_spec is not None:
+            head = LinearHead(
+                intercept=float(head_spec["intercept"]),
+                numeric={k: float(v) for k, v in head_spec["numeric"].items()},
+                tables={
+                    k: {str(c): float(w) for c, w in t.items()}
+                    for k, t in head_spec["tables"].items()
+                },
+            )
+        seen = {k: frozenset(v) for k, v in spec.get("seen_categories", {}).items()}
+        intervals = spec.get("intervals")
+        return cls(
+            operations=operations,
+            head=head,
+            fallback_steps=list(spec["fallback_steps"]),
+            seen_categories=seen,
+            intervals=None if intervals is None else IntervalModel.from_spec(intervals),
+        )
+
+    def attach_pipeline(self, pipeline: Any) -> None:
+        """Give the plan the fitted pipeline's fallback steps, if it has any."""
+        if self.fallback_steps:
+            from sklearn.pipeline import Pipeline
+
+            self.tail = Pipeline(pipeline.steps[len(pipeline.steps) - len(self.fallback_steps) :])
+
+    def _unseen_categories(self, batch: ValidatedBatch, state: State) -> None:
+        """Warn about each category no training row had: the rare-label step
+        prices it as "Rare"."""
+        for column, seen in self.seen_categories.items():
+            cat = batch.categorical.get(column)
+            if cat is None:
+                continue
+            new = [i for i, c in enumerate(cat.categories) if c not in seen]
+            if not new:
+                continue
+            for index in np.flatnonzero(np.isin(cat.codes, new)).tolist():
+                value = str(cat.categories[cat.codes[index]])
+                state.findings.append(
+                    Finding(
+                        index,
+                        messages.UNSEEN_CATEGORY,
+                        column,
+                        messages.unseen_category(column, value),
+                    )
+                )
+
+    def score(self, batch: ValidatedBatch) -> PlanOutput:
+        """Prices, warnings and per-row signals for the batch's valid rows."""
+        n_rows = len(batch.valid_rows)
+        state = State({**batch.numeric, **batch.categorical}, n_rows)
+        if n_rows == 0:
+            return PlanOutput(np.empty(0), [], {}, state)
+        self._unseen_categories(batch, state)
+        for operation in self.operations:
+            operation(state)
+        if self.head is not None:
+            log_prices = self.head.log_price(state, n_rows)
+        else:
+            log_prices = np.log(self._tail_prices(state, batch.valid_rows))
+        state.findings.sort()
+        beyond = np.zeros(n_rows)
+        beyond[[f.index for f in state.findings]] = 1.0  # every finding is a range warning
+        state.signals[BEYOND_TRAINING] = beyond
+        output = PlanOutput(log_prices, state.findings, state.signals, state)
+        if self.intervals is not None:
+            tables = self.intervals.tables
+            output.intervals = self.intervals.bounds(
+                log_prices, state.signals, {c: category_column(state, c) for c in tables}
+            )
+        return output
+
+    def predict(self, batch: ValidatedBatch) -> np.ndarray:
+        """Prices for the batch's valid rows, in their order."""
+        return self.score(batch).prices
+
+    def _tail_prices(self, state: State, index: np.ndarray) -> np.ndarray:
+        if self.tail is None:
+            raise RuntimeError("the plan needs the pipeline's fallback steps, not attached")
+        order = getattr(self.tail.steps[0][1], "feature_names_in_", None)
+        frame = _to_frame(state, index, None if order is None else list(order))
+        return np.asarray(self.tail.predict(frame), dtype=np.float64)
+
+
+@dataclass
+class PlanOutput:
+    """What the plan finds for a batch's valid rows, in their order."""
+
+    log_prices: np.ndarray
+    findings: list[Finding]
+    signals: dict[str, np.ndarray]
+    state: State  # the columns after the last operation
+    intervals: np.ndarray | None = None  # (rows, 2) dollars, when the plan is calibrated
+
+    @property
+    def prices(self) -> np.ndarray:
+        """Dollars."""
+        prices: np.ndarray = np.exp(self.log_prices)
+        return prices
+
+
+def _to_frame(state: State, index: np.ndarray, order: list[str] | None) -> pd.DataFrame:
+    """The state as the DataFrame the next pipeline step expects."""
+    columns = {
+        name: column.values() if isinstance(column, CatColumn) else column
+        for name, column in state.items()
+    }
+    frame = pd.DataFrame(columns, index=pd.Index(index, dtype=np.int64))
+    return frame if order is None else frame[order]

@@ -1,0 +1,13 @@
+"""The prediction store: where every scored or rejected row is recorded.
+
+Applications read and replay records through ``regression_model.audit``; this
+package keeps them: ``location`` (which store, one per process), ``store``
+(writes and reads), ``tables``, ``migrations`` and ``legacy`` (the schema and
+its history), ``codec`` (how a call's rows are packed) and ``ids`` (prediction
+ids that name their call and row). Importing it loads no SQLAlchemy: that
+happens when a store is opened.
+"""
+
+from regression_model.store.location import open_store, resolve_url
+
+__all__ = ["open_store", "resolve_url"]
