@@ -1,5 +1,5 @@
-"""Applies to every test, doctest and README example: predictions are recorded
-in a throw-away SQLite store, never in the user's own data directory."""
+"""Applies to every test and doctest (README.md and docs/ included): predictions
+are recorded in a throw-away SQLite store, never in the user's own data directory."""
 
 from __future__ import annotations
 

@@ -32,6 +32,20 @@ from regression_model.registry import RECORDED_LIBRARIES
 if TYPE_CHECKING:  # scikit-learn loads only when a pipeline is unpickled or saved
     from sklearn.pipeline import Pipeline
 
+__all__ = [
+    "artifact_name",
+    "check_library_versions",
+    "load_pipeline",
+    "load_verified_pipeline",
+    "manifest_path_for",
+    "plan_path_for",
+    "read_manifest",
+    "read_verified_text",
+    "remove_old_pipelines",
+    "save_pipeline",
+    "verify_artifact",
+]
+
 logger = logging.getLogger(__name__)
 
 _KEEP_IN_MODEL_DIR = {"__init__.py"}

@@ -18,6 +18,13 @@ from regression_model.config.core import DATASET_DIR, Config, get_config
 from regression_model.errors import DataError
 from regression_model.registry import MISSING_MARKERS
 
+__all__ = [
+    "file_sha256",
+    "load_dataset",
+    "load_training_data",
+    "read_house_csv",
+]
+
 
 def file_sha256(path: Path) -> str:
     """sha256 hex digest of a file, read in blocks."""

@@ -19,6 +19,11 @@ from regression_model.predict import make_prediction
 if TYPE_CHECKING:
     import dask.dataframe as dd
 
+__all__ = [
+    "predict_dask",
+    "score_partition",
+]
+
 
 def score_partition(frame: pd.DataFrame) -> pd.Series:
     """Prices for one partition, aligned with its index; NaN for rejected rows."""

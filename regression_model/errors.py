@@ -9,6 +9,22 @@ from __future__ import annotations
 
 import signal
 
+__all__ = [
+    "ArtifactIntegrityError",
+    "ConfigError",
+    "DataError",
+    "FileError",
+    "IncompleteOutputError",
+    "InputFileError",
+    "InvalidInputError",
+    "ModelCompatibilityError",
+    "ModelNotTrainedError",
+    "OutputFileError",
+    "PredictionStoreError",
+    "RegressionModelError",
+    "RunInterruptedError",
+]
+
 
 class RegressionModelError(Exception):
     """Base class of every error raised by ``regression_model``."""

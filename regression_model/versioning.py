@@ -42,10 +42,10 @@ MODEL_CODE = (
 FINGERPRINT_RECORD = PACKAGE_ROOT / "model_fingerprints.json"
 
 
-def _model_modules() -> list[Path]:
+def _model_modules(root: Path) -> list[Path]:
     found: list[Path] = []
     for name in MODEL_CODE:
-        path = PACKAGE_ROOT / name
+        path = root / name
         found += sorted(path.rglob("*.py")) if path.is_dir() else [path]
     return found
 
@@ -74,10 +74,11 @@ def _counts(node: ast.stmt) -> bool:
     return not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets)
 
 
-def code_digests() -> list[str]:
-    """The sorted sha256 of every top-level definition of the model code."""
+def code_digests(root: Path = PACKAGE_ROOT) -> list[str]:
+    """The sorted sha256 of every top-level definition of the model code (of the
+    package at ``root``)."""
     digests = []
-    for path in _model_modules():
+    for path in _model_modules(root):
         tree = _without_docstrings(ast.parse(path.read_text(encoding="utf-8")))
         assert isinstance(tree, ast.Module)
         for node in tree.body:

@@ -1,14 +1,19 @@
-"""Shared fixtures: the real config, the shipped data and the trained model."""
+"""Shared fixtures: the real config, the shipped data, the trained model, and real
+prediction stores (a SQLite file, and PostgreSQL when CI provides a server)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from regression_model import audit
 from regression_model.config.core import Config, get_config
 from regression_model.data import load_dataset
+from tests.databases import new_postgres_database
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +43,23 @@ def house() -> dict[str, Any]:
     frame = load_dataset(file_name="test.csv").head(1)
     record: dict[str, Any] = frame.astype(object).where(frame.notna(), None).to_dict("records")[0]
     return record
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A new, empty database on the test PostgreSQL server, shared by the session."""
+    with new_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """The URL of a real store, set as REGRESSION_MODEL_DB_URL for the test."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'predictions.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    monkeypatch.setenv(audit.URL_VARIABLE, url)
+    return url

@@ -1,16 +1,23 @@
-"""Throw-away databases on the test PostgreSQL server (REGRESSION_MODEL_TEST_PG_URL,
-which .ci/run sets); tests that need one are skipped, with the reason, without it."""
+"""Real databases for the store tests: throw-away PostgreSQL databases on the
+test server (REGRESSION_MODEL_TEST_PG_URL, which .ci/run sets; tests that need
+one are skipped, with the reason, without it), and a record written by a
+foreign model version."""
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 
 import pytest
 
+from regression_model.store.codec import encode_json_rows, pack_call
+from regression_model.store.ids import new_id, new_row_ids
 from regression_model.store.location import forget_stores
+from regression_model.store.store import PredictionStore
 
 PG_VARIABLE = "REGRESSION_MODEL_TEST_PG_URL"
 
@@ -22,7 +29,7 @@ def new_postgres_database() -> Iterator[str]:
     if not admin_url:
         pytest.skip(
             f"{PG_VARIABLE} is not set: no PostgreSQL server to test against "
-            "(.ci/run starts one; see README, 'Prediction store')"
+            "(.ci/run starts one; see docs/maintaining.md)"
         )
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -38,3 +45,19 @@ def new_postgres_database() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def write_foreign_record(store: PredictionStore) -> str:
+    """Record one row priced 123.0 by a model version 0.0.1; returns its id."""
+    id_prefix, (prediction_id,) = new_row_ids(1)
+    inputs = encode_json_rows([json.dumps({"GrLivArea": 1000})])
+    store.write_call(
+        call_id=new_id(),
+        id_prefix=id_prefix,
+        created_at=datetime.now(timezone.utc),
+        model_version="0.0.1",
+        artifact_sha256="0" * 64,
+        config_fingerprint="0" * 64,
+        chunks=pack_call(lambda start, stop: inputs, [123.0], {}, {}),
+    )
+    return prediction_id

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+import shutil
 from pathlib import Path
 
 import regression_model
 from regression_model.config.core import CONFIG_FILE_PATH, parse_config
-from regression_model.versioning import model_fingerprint, recorded_fingerprints
+from regression_model.versioning import code_digests, model_fingerprint, recorded_fingerprints
 
 
 def test_version_comes_from_the_version_file() -> None:
@@ -41,3 +42,34 @@ def test_fingerprint_sees_config_changes_but_not_comments() -> None:
     assert model_fingerprint(parse_config(text + "\n# a comment\n")) == base
     changed = parse_config(re.sub(r"alpha: [0-9.]+", "alpha: 0.0123", text, count=1))
     assert model_fingerprint(changed) != base
+
+
+def test_moving_code_keeps_the_fingerprint_and_changing_it_does_not(tmp_path: Path) -> None:
+    """In a copy of the package: renaming a model module, and moving a function to
+    another module, leave the code digests as they are; editing a constant, or
+    a function's logic, changes them."""
+    copy = tmp_path / "regression_model"
+    shutil.copytree(Path(regression_model.__file__).parent, copy)
+    before = code_digests(copy)
+    (copy / "scoring" / "messages.py").rename(copy / "scoring" / "warning_words.py")
+    checks = copy / "processing" / "range_checks.py"
+    source = checks.read_text(encoding="utf-8")
+    start = source.index("def _whitening(")
+    moved, source = source[start:], source[:start]
+    checks.write_text(source, encoding="utf-8")
+    frames = copy / "processing" / "_frames.py"
+    frames.write_text(frames.read_text(encoding="utf-8") + "\n\n" + moved, encoding="utf-8")
+    assert code_digests(copy) == before
+    frames.write_text(
+        frames.read_text(encoding="utf-8").replace(
+            "np.clip(eigenvalues, 0.0", "np.clip(eigenvalues, 1e-12"
+        ),
+        encoding="utf-8",
+    )
+    assert code_digests(copy) != before
+    registry = copy / "registry.py"
+    registry.write_text(
+        registry.read_text(encoding="utf-8").replace('"sum": np.sum', '"sum": np.nansum'),
+        encoding="utf-8",
+    )
+    assert code_digests(copy) != before

@@ -23,6 +23,10 @@ import pandas as pd
 
 from regression_model.errors import OutputFileError
 
+__all__ = [
+    "OutputFile",
+]
+
 
 def _create_temp(path: Path, name: str) -> Path:
     """A new, empty file beside ``path``; fails with the reason it cannot be."""

@@ -1,4 +1,6 @@
-"""The package's own transformers, following scikit-learn's conventions.
+"""The package's own transformers, following scikit-learn's conventions, and
+the reference package's two (``TemporalVariableTransformer``, ``Mapper``) at
+their import path.
 
 ``__init__`` only stores its arguments; ``fit`` learns attributes ending in
 ``_`` and returns ``self``; ``transform`` checks it is fitted, copies its
@@ -224,193 +226,20 @@ class SplineFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return validated_frame(self, X, reset=reset)
 
 
-class FrequentCategoryImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """Fill missing values of some columns with the most frequent value seen in
-    ``fit``; a tie for most frequent goes to the smallest of the tied values.
+# Defined elsewhere, importable here: our estimators as before, and the
+# reference package's transformers at the path apps import them from.
+from regression_model.processing.imputers import FrequentCategoryImputer  # noqa: E402
+from regression_model.processing.reference_steps import (  # noqa: E402
+    Mapper,
+    TemporalVariableTransformer,
+)
+from regression_model.processing.slopes import CategorySlopes  # noqa: E402
 
-    feature-engine's ``CategoricalImputer(imputation_method="frequent")`` refuses
-    a column whose two most frequent values are equally common, which stops
-    training on some folds of the Ames data (``Foundation``). This imputer
-    breaks the tie deterministically: among the tied values it takes the
-    first in sorted order of their text (``str``), whatever the order of the
-    rows, so two fits on the same rows agree.
-
-    Parameters
-    ----------
-    variables : list of str, optional
-        The columns to impute; ``None`` imputes every column (array input
-        included).
-
-    Attributes
-    ----------
-    imputer_dict_ : dict
-        ``{column: value}`` written into the missing cells by ``transform``.
-    n_features_in_ : int
-        Number of columns seen in ``fit``.
-    feature_names_in_ : ndarray of str
-        Column names seen in ``fit`` (DataFrame input only).
-
-    Raises
-    ------
-    ValueError
-        In ``fit``, when a column to impute is absent or holds no value at all.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from regression_model.processing.features import FrequentCategoryImputer
-    >>> frame = pd.DataFrame({"Foundation": ["PConc", "CBlock", None, "CBlock", "PConc"]})
-    >>> FrequentCategoryImputer(["Foundation"]).fit(frame).imputer_dict_
-    {'Foundation': 'CBlock'}
-    """
-
-    def __init__(self, variables: list[str] | None = None) -> None:
-        self.variables = variables
-
-    def fit(self, X: Any, y: Any = None) -> FrequentCategoryImputer:
-        """Learn each column's most frequent value, ties broken by sorted text."""
-        frame = self._frame(X, reset=True)
-        columns = list(frame.columns) if self.variables is None else list(self.variables)
-        absent = [c for c in columns if c not in frame.columns]
-        if absent:
-            raise ValueError(f"FrequentCategoryImputer: columns {absent} are not in the input")
-        self.imputer_dict_ = {column: _most_frequent(frame[column]) for column in columns}
-        return self
-
-    def transform(self, X: Any) -> Any:
-        """Return a copy of ``X`` with the missing cells of each column filled."""
-        check_is_fitted(self, "imputer_dict_")
-        frame = self._frame(X, reset=False)
-        filled = frame.copy()
-        for column, value in self.imputer_dict_.items():
-            values = filled[column]
-            if not values.isna().any():
-                continue
-            if pd.api.types.is_numeric_dtype(values) and isinstance(value, (int, float)):
-                filled[column] = values.fillna(value)
-            else:  # text or mixed: object keeps the value as it was learned
-                filled[column] = values.astype(object).where(values.notna(), value)
-        if isinstance(X, pd.DataFrame):
-            return filled
-        return filled.to_numpy()
-
-    def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
-        return validated_frame(self, X, reset=reset, allow_nan=True, text=True)
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.allow_nan = True
-        return tags
-
-
-def _most_frequent(values: pd.Series) -> Any:
-    """The most common value; among equally common ones, the first by ``str``."""
-    counts = values.dropna().value_counts()
-    if counts.empty:
-        raise ValueError(
-            f"FrequentCategoryImputer: column {values.name!r} has no value to impute from"
-        )
-    tied = counts.index[counts.to_numpy() == counts.iloc[0]]
-    value = min(tied, key=str)
-    return value.item() if isinstance(value, np.generic) else value
-
-
-class CategorySlopes(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """Give a numeric column its own slope within each common category: for each
-    category ``c`` of ``category`` holding at least ``min_share`` of the training
-    rows, add the column ``1[category == c] * (clip(variable) - center)``.
-
-    A linear model then prices, say, an extra square foot differently in each
-    neighbourhood. The variable is clipped to its training range, so a house
-    beyond it gets no more than the largest training house's slope effect, and
-    centred on its training median, so the common categories' own weights keep
-    meaning the price of a typical house there. Rare categories get no column:
-    they share the general slope.
-
-    Parameters
-    ----------
-    category : str, optional
-        The categorical column; ``None`` (with ``variable``) adds nothing.
-    variable : str, optional
-        The numeric column.
-    min_share : float, default=0.01
-        Share of the training rows a category needs for a slope of its own.
-
-    Attributes
-    ----------
-    categories_ : list
-        The categories that get a column, sorted by their text.
-    lower_, upper_, center_ : float
-        The variable's training minimum, maximum and median.
-    n_features_in_ : int
-        Number of columns seen in ``fit``.
-    feature_names_in_ : ndarray of str
-        Column names seen in ``fit`` (DataFrame input only).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from regression_model.processing.features import CategorySlopes
-    >>> frame = pd.DataFrame({"Neighborhood": ["NAmes", "NAmes", "Edwards"],
-    ...                       "TotalSF": [7.0, 8.0, 9.0]})
-    >>> out = CategorySlopes("Neighborhood", "TotalSF").fit(frame).transform(frame)
-    >>> out["TotalSF_x_Neighborhood_NAmes"].tolist()
-    [-1.0, 0.0, 0.0]
-    """
-
-    def __init__(
-        self, category: str | None = None, variable: str | None = None, min_share: float = 0.01
-    ) -> None:
-        self.category = category
-        self.variable = variable
-        self.min_share = min_share
-
-    def fit(self, X: Any, y: Any = None) -> CategorySlopes:
-        """Learn the common categories and the variable's range and median."""
-        frame = self._frame(X, reset=True)
-        self.categories_: list[Any] = []
-        self.lower_ = self.upper_ = self.center_ = 0.0
-        if self.category is None or self.variable is None:
-            return self
-        absent = [c for c in (self.category, self.variable) if c not in frame.columns]
-        if absent:
-            raise ValueError(f"CategorySlopes: columns {absent} are not in the input")
-        shares = frame[self.category].value_counts(normalize=True)
-        self.categories_ = sorted(shares.index[shares >= self.min_share].tolist(), key=str)
-        values = frame[self.variable].astype(np.float64)
-        self.lower_, self.upper_ = float(values.min()), float(values.max())
-        self.center_ = float(values.median())
-        return self
-
-    def transform(self, X: Any) -> Any:
-        """Return a copy of ``X`` with one slope column per common category."""
-        check_is_fitted(self, "categories_")
-        frame = self._frame(X, reset=False)
-        names = self.slope_names()
-        if not names:
-            return frame.copy() if isinstance(X, pd.DataFrame) else np.array(X, copy=True)
-        centred = np.clip(frame[self.variable].to_numpy(np.float64), self.lower_, self.upper_)
-        centred -= self.center_
-        labels = frame[self.category].to_numpy()
-        slopes = np.column_stack([(labels == c) * centred for c in self.categories_])
-        added = pd.DataFrame(slopes, columns=names, index=frame.index)
-        if not isinstance(X, pd.DataFrame):
-            return np.hstack([frame.to_numpy(), slopes])
-        return pd.concat([frame.copy(), added], axis=1)
-
-    def slope_names(self) -> list[str]:
-        """The added columns, in the order of ``categories_``."""
-        check_is_fitted(self, "categories_")
-        return [f"{self.variable}_x_{self.category}_{c}" for c in self.categories_]
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Input column names, then the slope columns."""
-        check_is_fitted(self, "categories_")
-        names = [str(n) for n in getattr(self, "feature_names_in_", [])] or [
-            f"x{i}" for i in range(self.n_features_in_)
-        ]
-        return np.asarray(names + self.slope_names(), dtype=object)
-
-    def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
-        return validated_frame(self, X, reset=reset)
+__all__ = [
+    "CategorySlopes",
+    "FrequentCategoryImputer",
+    "Mapper",
+    "OrdinalMapper",
+    "SplineFeatures",
+    "TemporalVariableTransformer",
+]

@@ -20,6 +20,12 @@ from sklearn.utils.validation import check_is_fitted
 from regression_model.processing._frames import validated_frame
 from regression_model.scoring.messages import beyond_range, unusual_combination
 
+__all__ = [
+    "NAMED_FIELDS",
+    "FieldRangeChecker",
+    "JointRangeChecker",
+]
+
 # How many fields a joint warning names: those adding most to the distance.
 NAMED_FIELDS = 3
 

@@ -9,6 +9,10 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.linear_model import Lasso
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+__all__ = [
+    "ResidualTrimmedRegressor",
+]
+
 
 class ResidualTrimmedRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     """Fit, drop the training rows with extreme residuals, fit again.

@@ -1,14 +1,16 @@
-"""Input validation: the contract (``schema.py``) applied to a whole frame.
+"""Input validation at the reference package's import path.
 
-Kept at this path for apps written against the reference package, which
-import ``HouseDataInputSchema`` from here.
+Apps written against ``tid-regression-model`` import ``HouseDataInputSchema``,
+``MultipleHouseDataInputs``, ``validate_inputs`` and ``drop_na_inputs`` from
+here. The contract itself lives in ``regression_model.scoring.schema`` and its
+validators in ``regression_model.scoring.validation``.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from regression_model.config.core import Config
+from regression_model.config.core import Config, get_config
 from regression_model.scoring.inputs import FrameInput
 from regression_model.scoring.schema import (
     HouseDataInputSchema,
@@ -17,11 +19,17 @@ from regression_model.scoring.schema import (
 )
 from regression_model.scoring.validation import validate_table
 
-__all__ = ["HouseDataInputSchema", "MultipleHouseDataInputs", "RowError", "validate_inputs"]
+__all__ = [
+    "HouseDataInputSchema",
+    "MultipleHouseDataInputs",
+    "RowError",
+    "drop_na_inputs",
+    "validate_inputs",
+]
 
 
 def validate_inputs(
-    *, input_data: pd.DataFrame, config: Config
+    *, input_data: pd.DataFrame, config: Config | None = None
 ) -> tuple[pd.DataFrame, list[RowError]]:
     """Check every row against the schema and the required fields.
 
@@ -33,8 +41,8 @@ def validate_inputs(
     ----------
     input_data : pandas.DataFrame
         Rows with the reference's column names (already renamed).
-    config : Config
-        The validated configuration.
+    config : Config, optional
+        The validated configuration; the package's own by default.
 
     Returns
     -------
@@ -55,5 +63,29 @@ def validate_inputs(
     >>> list(valid.index), errors[0].row, errors[0].field
     ([0], 1, 'GrLivArea')
     """
-    batch = validate_table(FrameInput(input_data), config)
-    return batch.frame(config), batch.errors
+    cfg = config or get_config()
+    batch = validate_table(FrameInput(input_data), cfg)
+    return batch.frame(cfg), batch.errors
+
+
+def drop_na_inputs(*, input_data: pd.DataFrame, config: Config | None = None) -> pd.DataFrame:
+    """The rows with no missing value in a feature that no step imputes.
+
+    The reference package's function, kept with its signature: it dropped rows
+    whose features the model could not impute. Here every feature is imputed
+    (config.yml's checks refuse a feature without an imputation group), so it
+    returns a copy of every row. ``make_prediction`` never calls it and never
+    drops a row: a row it cannot price comes back as ``None`` with its errors.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from regression_model.processing.validation import drop_na_inputs
+    >>> rows = pd.DataFrame({"GrLivArea": [1500, None], "Neighborhood": ["NAmes", None]})
+    >>> len(drop_na_inputs(input_data=rows))
+    2
+    """
+    cfg = (config or get_config()).model_config
+    imputed = set(cfg.numerical_vars) | set(cfg.categorical_vars)
+    unimputed = [f for f in cfg.features if f not in imputed and f in input_data.columns]
+    return input_data.dropna(subset=unimputed).copy()

@@ -1,3 +1,26 @@
-"""Scoring: from validated rows to prices, warnings and price ranges, with numpy."""
+"""Scoring: rows in, prices out, with numpy.
 
-__all__: list[str] = []
+``inputs`` wraps what a caller sends as a table; ``schema`` is the input
+contract and ``validation`` applies it (row by row with pydantic, or column by
+column with numpy against ``rules``); ``plan`` runs the numpy scoring plan that
+``compiler`` derives from the fitted pipeline (its ``operations``, ``checks``
+and ``intervals``); ``scored`` assembles one price, range and list of problems
+per row. Nothing here records, logs or reads files.
+"""
+
+from regression_model.scoring.inputs import as_table
+from regression_model.scoring.plan import ScoringPlan
+from regression_model.scoring.schema import HouseDataInputSchema, RowError, RowWarning
+from regression_model.scoring.scored import ScoredBatch, score_table
+from regression_model.scoring.validation import validate_table
+
+__all__ = [
+    "HouseDataInputSchema",
+    "RowError",
+    "RowWarning",
+    "ScoredBatch",
+    "ScoringPlan",
+    "as_table",
+    "score_table",
+    "validate_table",
+]

@@ -12,6 +12,11 @@ import pandas as pd
 from regression_model.config.core import Config
 from regression_model.scoring.schema import RowError
 
+__all__ = [
+    "CatColumn",
+    "ValidatedBatch",
+]
+
 
 @dataclass(frozen=True)
 class CatColumn:

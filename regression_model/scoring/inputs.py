@@ -1,7 +1,8 @@
 """Turn what a caller passes into a table with the reference's column names.
 
 A :class:`TableInput` gives the validators columns (for large batches) or
-records (for small ones) and the store its rows packed (``record_codec``),
+records (for small ones) and the rows as received (which the prediction store
+keeps),
 without copying or modifying the caller's object.
 """
 
@@ -15,7 +16,15 @@ import pandas as pd
 
 from regression_model.config.core import Config
 from regression_model.errors import InvalidInputError
-from regression_model.store.codec import encode_frame, encode_json_rows, json_text
+
+__all__ = [
+    "ColumnsInput",
+    "FrameInput",
+    "RecordsInput",
+    "TableInput",
+    "as_table",
+    "check_names",
+]
 
 _HINT = (
     "pass a pandas DataFrame, a list of records (dicts), or a dict of columns "
@@ -54,8 +63,9 @@ class TableInput:
         """Rows as dicts over ``names``; missing values and absent keys are None."""
         raise NotImplementedError
 
-    def encode_rows(self, start: int, stop: int) -> bytes:
-        """Rows ``start .. stop - 1`` as received, packed for the prediction store."""
+    def received(self, start: int, stop: int) -> pd.DataFrame | list[dict[str, Any]]:
+        """Rows ``start .. stop - 1`` as received (renamed): a DataFrame, or
+        records whose keys may differ from row to row."""
         raise NotImplementedError
 
 
@@ -77,8 +87,8 @@ class FrameInput(TableInput):
         rows = sub.to_dict(orient="records")
         return [{n: row.get(n) for n in names} for row in rows]
 
-    def encode_rows(self, start: int, stop: int) -> bytes:
-        return encode_frame(self._frame.iloc[start:stop])
+    def received(self, start: int, stop: int) -> pd.DataFrame:
+        return self._frame.iloc[start:stop]
 
 
 class RecordsInput(TableInput):
@@ -114,14 +124,11 @@ class RecordsInput(TableInput):
             rows.append(row)
         return rows
 
-    def encode_rows(self, start: int, stop: int) -> bytes:
-        # Records may differ in their keys, so each is kept as its own JSON object.
-        return encode_json_rows(
-            [
-                json_text({self._renames.get(k, k): v for k, v in record.items()})
-                for record in self._records[start:stop]
-            ]
-        )
+    def received(self, start: int, stop: int) -> list[dict[str, Any]]:
+        return [
+            {self._renames.get(k, k): v for k, v in record.items()}
+            for record in self._records[start:stop]
+        ]
 
 
 class ColumnsInput(FrameInput):

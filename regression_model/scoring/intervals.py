@@ -24,6 +24,12 @@ import numpy as np
 from regression_model.scoring.columns import CatColumn
 from regression_model.scoring.signals import BEYOND_TRAINING, RARE_CATEGORIES
 
+__all__ = [
+    "FEATURE_NAMES",
+    "DifficultyFeatures",
+    "IntervalModel",
+]
+
 # Names of the numeric difficulty features, in the order ``numeric`` returns them.
 FEATURE_NAMES = ("log_price", "below_low_knot", "above_high_knot", BEYOND_TRAINING, RARE_CATEGORIES)
 

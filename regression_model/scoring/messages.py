@@ -6,6 +6,15 @@ Kept free of scikit-learn: the scoring plan imports it.
 
 from __future__ import annotations
 
+__all__ = [
+    "OUT_OF_RANGE",
+    "UNSEEN_CATEGORY",
+    "UNUSUAL_COMBINATION",
+    "beyond_range",
+    "unseen_category",
+    "unusual_combination",
+]
+
 # The ``kind`` of each warning a result can carry.
 UNSEEN_CATEGORY = "unseen_category"
 OUT_OF_RANGE = "out_of_range"

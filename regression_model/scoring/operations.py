@@ -1,76 +1,32 @@
 """The operations of the scoring plan: numpy functions over a batch's columns,
 each built from one JSON entry of the plan spec by ``BUILDERS``.
 
-An operation transforms the :class:`State` (columns by name) in place, as the
+An operation transforms the ``State`` (columns by name) in place, as the
 pipeline step it was compiled from transforms a DataFrame; the range checks
-among them add :class:`Finding` warnings and per-row signals instead.
+among them (``checks``) add warnings and per-row signals instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from regression_model.registry import REDUCERS
-from regression_model.scoring import messages
+from regression_model.scoring.checks import field_ranges, joint_range
 from regression_model.scoring.columns import CatColumn
-from regression_model.scoring.signals import FIELDS_OUT_OF_RANGE, JOINT_DISTANCE, RARE_CATEGORIES
+from regression_model.scoring.signals import RARE_CATEGORIES
+from regression_model.scoring.state import (
+    Operation,
+    State,
+    category_column,
+    number_column,
+)
 
-Column = np.ndarray | CatColumn
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    """A warning about one valid row: ``index`` is its position among the batch's
-    valid rows; ``field`` names the column(s), or is None for the whole row."""
-
-    index: int
-    kind: str
-    field: str | None
-    message: str
-
-
-class State(dict[str, Column]):
-    """The columns of the batch as the operations transform them, plus what the
-    checks among them find, and per-row figures (``signals``) the price range
-    is widened by."""
-
-    def __init__(self, columns: dict[str, Column], n_rows: int) -> None:
-        super().__init__(columns)
-        self.n_rows = n_rows
-        self.findings: list[Finding] = []
-        self.signals: dict[str, np.ndarray] = {}
-
-    def category(self, name: str) -> CatColumn:
-        """A categorical column, as the operations left it."""
-        return category_column(self, name)
-
-    def add_signal(self, name: str, values: np.ndarray) -> None:
-        """Accumulate a per-row figure (several checks may add to one)."""
-        if name in self.signals:
-            self.signals[name] = self.signals[name] + values
-        else:
-            self.signals[name] = np.asarray(values, dtype=np.float64)
-
-
-Operation = Callable[[State], None]
-
-
-def category_column(state: State, name: str) -> CatColumn:
-    """A categorical column of the state."""
-    column = state[name]
-    assert isinstance(column, CatColumn), name
-    return column
-
-
-def number_column(state: State, name: str) -> np.ndarray:
-    """A numeric column of the state."""
-    column = state[name]
-    assert isinstance(column, np.ndarray), name
-    return column
+__all__ = [
+    "BUILDERS",
+]
 
 
 def _fill_category(column: str, value: Any) -> Operation:
@@ -174,66 +130,6 @@ def _rare_labels(column: str, frequent: list[str], replacement: str) -> Operatio
     return run
 
 
-def _field_ranges(columns: list[str], lower: list[float], upper: list[float]) -> Operation:
-    """Warn about each present value beyond its column's training range."""
-    low, high = np.array(lower, dtype=np.float64), np.array(upper, dtype=np.float64)
-
-    def run(state: State) -> None:
-        count = np.zeros(state.n_rows)
-        for position, name in enumerate(columns):
-            values = number_column(state, name)
-            with np.errstate(invalid="ignore"):
-                beyond = (values < low[position]) | (values > high[position])
-            if not beyond.any():
-                continue
-            count += beyond
-            for index in np.flatnonzero(beyond).tolist():
-                message = messages.beyond_range(
-                    name, float(values[index]), float(low[position]), float(high[position])
-                )
-                state.findings.append(Finding(index, messages.OUT_OF_RANGE, name, message))
-        state.add_signal(FIELDS_OUT_OF_RANGE, count)
-
-    return run
-
-
-def _joint_range(spec: dict[str, Any]) -> Operation:
-    """Warn about rows whose Mahalanobis distance from the training rows lies
-    beyond the threshold, naming the columns that add most to it."""
-    columns = list(spec["columns"])
-    mean, scale = np.array(spec["mean"]), np.array(spec["scale"])
-    whitening = np.array(spec["whitening"], dtype=np.float64)
-    threshold, share = float(spec["threshold"]), float(spec["quantile"])
-    named = int(spec["named_fields"])
-    # ((x - mean) / scale) @ W == x @ (W / scale) - mean @ (W / scale): one pass
-    # over the rows, taken column-major (the state's columns stack without
-    # interleaving).
-    scaled = (whitening / scale[:, None]).T.copy()
-    offset = (mean @ (whitening / scale[:, None]))[:, None]
-    precision = whitening @ whitening.T
-
-    def run(state: State) -> None:
-        whitened = scaled @ np.vstack([number_column(state, c) for c in columns])
-        whitened -= offset
-        distance = np.sqrt(np.einsum("ij,ij->j", whitened, whitened))
-        state.add_signal(JOINT_DISTANCE, distance)
-        flagged = np.flatnonzero(distance > threshold)
-        if not len(flagged):
-            return
-        rows = (np.vstack([number_column(state, c)[flagged] for c in columns]).T - mean) / scale
-        # Each column's share of a row's squared distance: z_i (P z)_i.
-        shares = rows * (rows @ precision)
-        order = np.argsort(-shares, axis=1, kind="stable")[:, :named]
-        for index, top in zip(flagged.tolist(), order.tolist(), strict=True):
-            fields = [columns[i] for i in top]
-            message = messages.unusual_combination(fields, float(distance[index]), share, threshold)
-            state.findings.append(
-                Finding(index, messages.UNUSUAL_COMBINATION, ", ".join(fields), message)
-            )
-
-    return run
-
-
 def _piecewise_polynomials(spec: dict[str, Any]) -> Operation:
     """A spline step folded with its weights. Per variable: a polynomial per knot
     interval (highest power first, in powers of x - interval start); beyond the
@@ -312,7 +208,7 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], Operation]] = {
     "map_categories": lambda o: _map_categories(o["column"], dict(o["mapping"])),
     "rare_labels": lambda o: _rare_labels(o["column"], list(o["frequent"]), o["replacement"]),
     "piecewise_polynomials": _piecewise_polynomials,
-    "field_ranges": lambda o: _field_ranges(list(o["columns"]), o["lower"], o["upper"]),
-    "joint_range": _joint_range,
+    "field_ranges": lambda o: field_ranges(list(o["columns"]), o["lower"], o["upper"]),
+    "joint_range": joint_range,
     "category_slopes": _category_slopes,
 }

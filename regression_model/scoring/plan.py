@@ -23,15 +23,22 @@ import pandas as pd
 from regression_model.scoring import messages
 from regression_model.scoring.columns import CatColumn, ValidatedBatch
 from regression_model.scoring.intervals import IntervalModel
-from regression_model.scoring.operations import (
-    BUILDERS,
+from regression_model.scoring.operations import BUILDERS
+from regression_model.scoring.signals import BEYOND_TRAINING
+from regression_model.scoring.state import (
     Finding,
     Operation,
     State,
     category_column,
     number_column,
 )
-from regression_model.scoring.signals import BEYOND_TRAINING
+
+__all__ = [
+    "SPEC_FORMAT",
+    "LinearHead",
+    "PlanOutput",
+    "ScoringPlan",
+]
 
 SPEC_FORMAT = 2
 

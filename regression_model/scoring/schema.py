@@ -14,6 +14,35 @@ from typing import Annotated, Any, Literal, TypeVar
 import numpy as np
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+__all__ = [
+    "DWELLING_TYPE_CODES",
+    "MAX_AREA_SQFT",
+    "MAX_COUNT",
+    "MAX_LOT_AREA_SQFT",
+    "MAX_MISC_VALUE",
+    "MAX_ROOMS",
+    "SALE_YEAR_MIN",
+    "Absent",
+    "AbsentAsNone",
+    "Area",
+    "BasementFinish",
+    "Condition",
+    "Count",
+    "DwellingCode",
+    "Exterior",
+    "HouseDataInputSchema",
+    "MultipleHouseDataInputs",
+    "NumberOnly",
+    "Quality",
+    "Rating",
+    "RowError",
+    "RowWarning",
+    "Year",
+    "absent_as_none",
+    "known_dwelling_code",
+    "row_errors",
+]
+
 YEAR_MIN, YEAR_MAX = 1800, 2100
 SALE_YEAR_MIN = 1990
 MAX_AREA_SQFT = 100_000.0

@@ -11,13 +11,8 @@ and give the same verdicts and messages (a test checks it on generated rows):
 
 from __future__ import annotations
 
-import math
-import typing
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-import annotated_types
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
@@ -25,57 +20,22 @@ from pydantic import ValidationError
 from regression_model.config.core import Config
 from regression_model.scoring.columns import CatColumn, ValidatedBatch
 from regression_model.scoring.inputs import TableInput
+from regression_model.scoring.rules import FieldRule, field_rules
 from regression_model.scoring.schema import (
-    DWELLING_TYPE_CODES,
     HouseDataInputSchema,
     RowError,
-    absent_as_none,
-    known_dwelling_code,
     row_errors,
 )
 
+__all__ = [
+    "COLUMNWISE_FROM_ROWS",
+    "validate_columns",
+    "validate_rows",
+    "validate_table",
+]
+
 # Below this many rows the row-by-row validator is faster.
 COLUMNWISE_FROM_ROWS = 32
-
-
-@dataclass(frozen=True)
-class FieldRule:
-    """What the schema says of one field, read from its annotation."""
-
-    name: str
-    kind: str  # "real", "integer" or "category"
-    lo: float = -math.inf
-    hi: float = math.inf
-    allowed: frozenset[str] = frozenset()
-    codes: frozenset[int] = frozenset()
-    absent_na: bool = False
-
-
-@lru_cache(maxsize=1)
-def field_rules() -> dict[str, FieldRule]:
-    """Read each field's rule from HouseDataInputSchema (the single statement)."""
-    rules = {}
-    for name, info in HouseDataInputSchema.model_fields.items():
-        absent = any(getattr(m, "func", None) is absent_as_none for m in info.metadata)
-        inner = next(a for a in typing.get_args(info.annotation) if a is not type(None))
-        if typing.get_origin(inner) is typing.Literal:
-            rules[name] = FieldRule(
-                name, "category", allowed=frozenset(typing.get_args(inner)), absent_na=absent
-            )
-            continue
-        base, *extras = typing.get_args(inner)
-        lo, hi, codes = -math.inf, math.inf, frozenset[int]()
-        for extra in extras:
-            for meta in getattr(extra, "metadata", []):
-                if isinstance(meta, annotated_types.Ge):
-                    lo = float(meta.ge)  # type: ignore[arg-type]
-                elif isinstance(meta, annotated_types.Le):
-                    hi = float(meta.le)  # type: ignore[arg-type]
-            if getattr(extra, "func", None) is known_dwelling_code:
-                codes = frozenset(DWELLING_TYPE_CODES)
-        kind = "integer" if base is int else "real"
-        rules[name] = FieldRule(name, kind, lo=lo, hi=hi, codes=codes)
-    return rules
 
 
 def _field_error(row: int, name: str, value: Any) -> tuple[Any, list[RowError]]:

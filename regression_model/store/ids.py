@@ -15,6 +15,14 @@ import re
 import time
 import uuid
 
+__all__ = [
+    "MAX_ROWS",
+    "PREFIX_LENGTH",
+    "new_id",
+    "new_row_ids",
+    "parse_row_id",
+]
+
 PREFIX_LENGTH = 28  # "xxxxxxxx-xxxx-7xxx-yxxx-xxxx"; then 8 hex digits of row number
 MAX_ROWS = 2**32  # what 8 hex digits can number
 

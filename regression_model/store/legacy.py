@@ -12,7 +12,12 @@ from sqlalchemy.engine import Connection
 from regression_model.store.tables import prediction_records, utc
 
 if TYPE_CHECKING:
-    from regression_model.store.store import RecordFilter
+    from regression_model.store.reads import RecordFilter
+
+__all__ = [
+    "find_legacy",
+    "legacy_record",
+]
 
 
 def legacy_record(connection: Connection, prediction_id: str) -> dict[str, Any] | None:

@@ -14,14 +14,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from regression_model.errors import PredictionStoreError
+from regression_model.store.urls import DISABLED, masked_url
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when a store is in use
     from regression_model.config.core import StoreConfig
     from regression_model.store.store import PredictionStore
 
+__all__ = [
+    "DISABLED",
+    "TIMEOUT_VARIABLE",
+    "URL_VARIABLE",
+    "default_sqlite_path",
+    "forget_stores",
+    "masked_url",
+    "open_store",
+    "resolve_url",
+    "timeout_seconds",
+]
+
 URL_VARIABLE = "REGRESSION_MODEL_DB_URL"
 TIMEOUT_VARIABLE = "REGRESSION_MODEL_DB_TIMEOUT"
-DISABLED = "none"
 
 
 def default_sqlite_path() -> Path:
@@ -45,12 +57,12 @@ def resolve_url(settings: StoreConfig) -> str:
     Examples
     --------
     >>> import os
+    >>> from unittest import mock
     >>> from regression_model.config.core import get_config
     >>> from regression_model.store.location import resolve_url
-    >>> os.environ["REGRESSION_MODEL_DB_URL"] = "none"
-    >>> resolve_url(get_config().store_config)
+    >>> with mock.patch.dict(os.environ, {"REGRESSION_MODEL_DB_URL": "none"}):
+    ...     resolve_url(get_config().store_config)
     'none'
-    >>> del os.environ["REGRESSION_MODEL_DB_URL"]
     """
     configured = os.environ.get(URL_VARIABLE) or settings.url
     if configured.strip().lower() == DISABLED:
@@ -58,26 +70,6 @@ def resolve_url(settings: StoreConfig) -> str:
     if configured == "default":
         return f"sqlite:///{default_sqlite_path()}"
     return configured
-
-
-def masked_url(url: str) -> str:
-    """A store URL fit to print: its password hidden.
-
-    Examples
-    --------
-    >>> from regression_model.store.location import masked_url
-    >>> masked_url("postgresql+psycopg://app:secret@db.internal/predictions")
-    'postgresql+psycopg://app:***@db.internal/predictions'
-    """
-    if url == DISABLED:
-        return url
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<invalid URL>"
 
 
 def timeout_seconds(settings: StoreConfig) -> float:

@@ -21,6 +21,12 @@ from regression_model.store.tables import (
     store_info,
 )
 
+__all__ = [
+    "MIGRATIONS",
+    "ensure_schema",
+    "schema_version",
+]
+
 logger = logging.getLogger(__name__)
 
 

@@ -12,15 +12,12 @@ import math
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Engine,
-    Table,
     create_engine,
     event,
     func,
@@ -30,12 +27,17 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from regression_model.errors import PredictionStoreError
-from regression_model.store.codec import RecordChunk, unpack_rows
+from regression_model.store.codec import RecordChunk
 from regression_model.store.ids import parse_row_id
 from regression_model.store.legacy import find_legacy, legacy_record
-from regression_model.store.location import masked_url
 from regression_model.store.migrations import ensure_schema
+from regression_model.store.reads import RecordFilter, call_records, chunk_columns, find_calls
 from regression_model.store.tables import call_chunks, calls, prediction_records, utc
+from regression_model.store.urls import masked_url
+
+__all__ = [
+    "PredictionStore",
+]
 
 
 class PredictionStore:
@@ -203,7 +205,7 @@ class PredictionStore:
             if parsed is not None:
                 prefix, row = parsed
                 found = connection.execute(
-                    select(calls, *_chunk_columns())
+                    select(calls, *chunk_columns())
                     .join(call_chunks, call_chunks.c.call_id == calls.c.call_id)
                     .where(
                         calls.c.id_prefix == prefix,
@@ -212,7 +214,7 @@ class PredictionStore:
                     )
                 ).one_or_none()
                 if found is not None:
-                    return _call_records(found._mapping, [row])[0]
+                    return call_records(found._mapping, [row])[0]
             return legacy_record(connection, prediction_id)
 
     def find(
@@ -228,7 +230,7 @@ class PredictionStore:
         ordered by time, call and row."""
         where = RecordFilter(model_version, since, until, call_id)
         with self._transaction("search records") as connection:
-            found = find_legacy(connection, where, limit) + _find_calls(connection, where, limit)
+            found = find_legacy(connection, where, limit) + find_calls(connection, where, limit)
         found.sort(key=lambda r: (r["created_at"], r["call_id"], r["row_number"]))
         return found if limit is None else found[:limit]
 
@@ -249,87 +251,3 @@ class PredictionStore:
             if self._engine is not None:
                 self._engine.dispose()
                 self._engine = None
-
-
-def _chunk_columns() -> list[ColumnElement[Any]]:
-    return [
-        call_chunks.c.first_row,
-        call_chunks.c.n_rows.label("chunk_rows"),
-        call_chunks.c.inputs,
-        call_chunks.c.predictions,
-        call_chunks.c.errors,
-        call_chunks.c.warnings,
-        call_chunks.c.intervals,
-    ]
-
-
-@dataclass(frozen=True)
-class RecordFilter:
-    """What ``find`` selects on; applies to the calls table and the legacy one."""
-
-    model_version: str | None
-    since: datetime | None
-    until: datetime | None
-    call_id: str | None
-
-    def apply(self, query: Any, table: Table) -> Any:
-        if self.model_version is not None:
-            query = query.where(table.c.model_version == self.model_version)
-        if self.since is not None:
-            query = query.where(table.c.created_at >= utc(self.since))
-        if self.until is not None:
-            query = query.where(table.c.created_at < utc(self.until))
-        if self.call_id is not None:
-            query = query.where(table.c.call_id == self.call_id)
-        return query
-
-
-def _find_calls(
-    connection: Connection, where: RecordFilter, limit: int | None
-) -> list[dict[str, Any]]:
-    query = select(calls, *_chunk_columns()).join(
-        call_chunks, call_chunks.c.call_id == calls.c.call_id
-    )
-    query = where.apply(query, calls).order_by(
-        calls.c.created_at, calls.c.call_id, call_chunks.c.first_row
-    )
-    records: list[dict[str, Any]] = []
-    # Chunks stream in order; stop reading once ``limit`` rows are unpacked.
-    for chunk in connection.execute(query):
-        first, size = chunk.first_row, chunk.chunk_rows
-        wanted = size if limit is None else min(size, limit - len(records))
-        records += _call_records(chunk._mapping, range(first, first + wanted))
-        if limit is not None and len(records) >= limit:
-            break
-    return records
-
-
-def _call_records(row: Any, rows: Sequence[int]) -> list[dict[str, Any]]:
-    """Records of ``rows`` from one joined calls + call_chunks row."""
-    chunk = RecordChunk(
-        first_row=row["first_row"],
-        n_rows=row["chunk_rows"],
-        inputs=row["inputs"],
-        predictions=row["predictions"],
-        errors=row["errors"],
-        warnings=row["warnings"],
-        intervals=row["intervals"],
-    )
-    created_at = utc(row["created_at"])
-    return [
-        {
-            "prediction_id": f"{row['id_prefix']}{unpacked['row_number']:08x}",
-            "call_id": row["call_id"],
-            "row_number": unpacked["row_number"],
-            "created_at": created_at,
-            "model_version": row["model_version"],
-            "artifact_sha256": row["artifact_sha256"],
-            "config_fingerprint": row["config_fingerprint"],
-            "inputs": unpacked["inputs"],
-            "prediction": unpacked["prediction"],
-            "interval": unpacked["interval"],
-            "errors": unpacked["errors"],
-            "warnings": unpacked["warnings"],
-        }
-        for unpacked in unpack_rows(chunk, rows)
-    ]

@@ -25,6 +25,14 @@ from sqlalchemy import (
 
 from regression_model.store.ids import PREFIX_LENGTH
 
+__all__ = [
+    "SCHEMA_VERSION",
+    "call_tables",
+    "metadata",
+    "record_tables",
+    "utc",
+]
+
 SCHEMA_VERSION = 4
 
 

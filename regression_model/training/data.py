@@ -10,6 +10,11 @@ from regression_model.config.core import Config
 from regression_model.errors import DataError
 from regression_model.processing.validation import validate_inputs
 
+__all__ = [
+    "check_ordinal_mappings",
+    "training_frame",
+]
+
 
 def training_frame(raw: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
     """Validate training rows like prediction inputs; mark the flagged sales.

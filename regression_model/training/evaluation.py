@@ -29,6 +29,21 @@ from regression_model.scoring.plan import ScoringPlan
 from regression_model.scoring.signals import BEYOND_TRAINING
 from regression_model.training.intervals import Calibration, coverage_report, difficulty_features
 
+__all__ = [
+    "CrossValidation",
+    "accuracy",
+    "all_calibration_rows",
+    "calibration_rows",
+    "cross_validate",
+    "cv_folds",
+    "fold_ids",
+    "interval_report",
+    "plan_spec",
+    "quiet_fit",
+    "range_report",
+    "seed_scores",
+]
+
 logger = logging.getLogger(__name__)
 
 

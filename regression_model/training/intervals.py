@@ -34,6 +34,20 @@ import pandas as pd
 from regression_model.config.core import Config
 from regression_model.scoring.intervals import FEATURE_NAMES, DifficultyFeatures
 
+__all__ = [
+    "BAND_NAMES",
+    "PRICE_BANDS",
+    "SIGMA_FOLDS",
+    "SMALLEST_RESIDUAL",
+    "Calibration",
+    "band_of",
+    "calibrate",
+    "conformal_quantile",
+    "coverage_report",
+    "difficulty_features",
+    "spec_sigma",
+]
+
 # Cross-fitting folds for the calibration scores, and the smallest |residual|
 # whose log is taken (a perfect prediction would otherwise give -inf).
 SIGMA_FOLDS = 5

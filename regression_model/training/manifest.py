@@ -20,6 +20,14 @@ from regression_model.config.core import PACKAGE_ROOT, Config
 from regression_model.registry import RECORDED_LIBRARIES
 from regression_model.versioning import model_fingerprint
 
+__all__ = [
+    "REFERENCE_CV_FILE",
+    "build_manifest",
+    "folds_sha256",
+    "library_versions",
+    "reference_cv",
+]
+
 # The reference package's figures on our folds, written by benchmarks/reference_cv.py.
 REFERENCE_CV_FILE = PACKAGE_ROOT / "reference_cv.json"
 

@@ -169,10 +169,6 @@ def build_model_card(
     bands = residuals_by_band(actual, predicted)
     coefficients = top_coefficients(pipeline)
     images = _plots(actual, predicted[0], bands, coefficients)
-    metrics = manifest["metrics"]
-    cv, intervals, beyond = metrics["cv"], metrics["intervals"], metrics["out_of_range"]
-    estimator = manifest["estimator"]
-    sigma = estimator.get("trim_residuals_sigma")
     plots = (
         'Not drawn: matplotlib is not installed (`pip install "regression-model[report]"`).'
         if images is None
@@ -184,47 +180,65 @@ def build_model_card(
         .read_text(encoding="utf-8")
     )
     text = template.substitute(
-        version=manifest["version"],
-        trained_at=manifest["trained_at"],
-        data_file=manifest["training_data_file"],
-        data_sha256=manifest["training_data_sha256"],
-        rows=manifest["training_rows"],
-        flagged_count=len(manifest["flagged_sales"]),
-        flagged_ids=", ".join(map(str, manifest["flagged_sales"])) or "none",
-        nominal=f"{intervals['nominal']:.0%}",
-        estimator=estimator["name"],
-        params=estimator["params"],
-        trimming=""
-        if sigma is None
-        else f", refitted without the training rows whose log-price residual lies beyond "
-        f"{sigma} standard deviations",
-        random_state=manifest["random_state"],
-        config_fingerprint=manifest["config_fingerprint"],
-        folds=cv["folds"],
-        seeds=", ".join(map(str, cv["seeds"])),
-        seed_rows=_seed_rows(cv),
-        reference=_reference(metrics.get("reference_cv") or {}),
-        coverage=_percent(intervals["coverage"]),
-        coverage_per_seed=", ".join(_percent(c) for c in intervals["coverage_per_seed"]),
-        median_width=_percent(intervals["median_width"]),
-        band_rows=_band_rows(intervals),
-        beyond_rows=f"{intervals['beyond_training']['rows_per_seed']:.1f}",
-        beyond_coverage=_percent(intervals["beyond_training"]["coverage"]),
-        beyond_width=_percent(intervals["beyond_training"]["median_width"]),
-        joint_share=f"{beyond['joint_quantile']:.1%}",
-        beyond_rmsle=f"{beyond['rmsle_beyond']:.4f}",
-        within_rmsle=f"{beyond['rmsle_within']:.4f}",
+        **_model_fields(manifest),
+        **_figure_fields(manifest["metrics"]),
         error_rows=_error_rows(bands),
         worst_band=bands["rmsle"].idxmax(),
         worst_rmsle=f"{float(bands['rmsle'].max()):.4f}",
         coefficient_rows="\n".join(f"| {n} | {w:+.4f} |" for n, w in coefficients.items()),
         plots=plots,
-        python=manifest["python"],
-        libraries=", ".join(f"{k} {v}" for k, v in manifest["libraries"].items()),
     )
     files: dict[str, str | bytes] = {CARD_NAME: text}
     files.update(images or {})
     return files
+
+
+def _model_fields(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The template's fields about what the model is and what made it."""
+    estimator = manifest["estimator"]
+    sigma = estimator.get("trim_residuals_sigma")
+    return {
+        "version": manifest["version"],
+        "trained_at": manifest["trained_at"],
+        "data_file": manifest["training_data_file"],
+        "data_sha256": manifest["training_data_sha256"],
+        "rows": manifest["training_rows"],
+        "flagged_count": len(manifest["flagged_sales"]),
+        "flagged_ids": ", ".join(map(str, manifest["flagged_sales"])) or "none",
+        "estimator": estimator["name"],
+        "params": estimator["params"],
+        "trimming": ""
+        if sigma is None
+        else f", refitted without the training rows whose log-price residual lies beyond "
+        f"{sigma} standard deviations",
+        "random_state": manifest["random_state"],
+        "config_fingerprint": manifest["config_fingerprint"],
+        "python": manifest["python"],
+        "libraries": ", ".join(f"{k} {v}" for k, v in manifest["libraries"].items()),
+    }
+
+
+def _figure_fields(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The template's fields about how good the model is."""
+    cv, intervals, beyond = metrics["cv"], metrics["intervals"], metrics["out_of_range"]
+    outside = intervals["beyond_training"]
+    return {
+        "nominal": f"{intervals['nominal']:.0%}",
+        "folds": cv["folds"],
+        "seeds": ", ".join(map(str, cv["seeds"])),
+        "seed_rows": _seed_rows(cv),
+        "reference": _reference(metrics.get("reference_cv") or {}),
+        "coverage": _percent(intervals["coverage"]),
+        "coverage_per_seed": ", ".join(_percent(c) for c in intervals["coverage_per_seed"]),
+        "median_width": _percent(intervals["median_width"]),
+        "band_rows": _band_rows(intervals),
+        "beyond_rows": f"{outside['rows_per_seed']:.1f}",
+        "beyond_coverage": _percent(outside["coverage"]),
+        "beyond_width": _percent(outside["median_width"]),
+        "joint_share": f"{beyond['joint_quantile']:.1%}",
+        "beyond_rmsle": f"{beyond['rmsle_beyond']:.4f}",
+        "within_rmsle": f"{beyond['rmsle_within']:.4f}",
+    }
 
 
 def reference_summary(reference: dict[str, Any]) -> str:

@@ -49,6 +49,13 @@ from regression_model.training.manifest import build_manifest, folds_sha256, ref
 from regression_model.training.model_card import build_model_card, reference_summary
 from regression_model.versioning import model_fingerprint
 
+__all__ = [
+    "artifact_is_current",
+    "check_plan_parity",
+    "main",
+    "run_training",
+]
+
 logger = logging.getLogger(__name__)
 
 

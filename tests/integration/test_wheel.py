@@ -1,7 +1,7 @@
 """The built wheel, installed in fresh venvs: alone, and with each extra alone.
 
 The wheel is built once per session. Each case installs it in a new venv (with
-uv) with no extra or exactly one, and runs that extra's README example there,
+uv) with no extra or exactly one, and runs that extra's documented example there,
 from a folder outside the source tree: so an extra that misses a dependency
 fails here, as it would for a user, not hidden by tox installing every extra.
 """
@@ -22,7 +22,7 @@ import pytest
 import regression_model
 from tests.databases import new_postgres_database
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 CORE = r"""
 import importlib.util, json, subprocess, sys
@@ -230,7 +230,7 @@ def test_extra_works_alone_in_a_fresh_venv(
     extra: str | None, wheel: Path, store_env: dict[str, str], tmp_path: Path
 ) -> None:
     """The wheel with no extra, or one extra alone, in a fresh venv runs that extra's
-    README example: the core scores test.csv (and says which extra or package a
+    documented example: the core scores test.csv (and says which extra or package a
     Parquet or .zst file needs); Dask on a LocalCluster of 2 worker processes;
     Parquet in and out; the model card with its PNG plots; a PostgreSQL store."""
     python = _fresh_venv(tmp_path / "venv", wheel, extra)

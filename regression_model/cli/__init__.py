@@ -1,0 +1,68 @@
+"""The ``regression-model`` command line: train, predict, info, reproduce, records.
+
+Exit codes: 0 success; 1 some rows rejected (``predict``) or a replay that
+does not match (``reproduce``); 2 usage errors, unusable input or output files,
+and any other package error (nothing was written); 128 + the signal's number
+when stopped by SIGINT (130) or SIGTERM (143). Errors are one line on stderr,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from regression_model.cli._commands import predict, records, reproduce, train
+from regression_model.cli._exits import exit_code, signals_as_errors, stdout_closed
+from regression_model.cli._info import info
+from regression_model.cli._parser import build_parser
+from regression_model.errors import RegressionModelError
+
+__all__ = ["COMMANDS", "main"]
+
+COMMANDS: dict[str, Callable[[Any], int]] = {
+    "train": train,
+    "predict": predict,
+    "info": info,
+    "reproduce": reproduce,
+    "records": records,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code.
+
+    Examples
+    --------
+    >>> from regression_model.cli import main
+    >>> main(["info"])  # doctest: +SKIP
+    0
+    """
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # A command line wants the summary line, not one INFO record per call; the
+    # level goes back afterwards, for callers running main() in-process.
+    calls = logging.getLogger("regression_model.predict")
+    level = calls.level
+    calls.setLevel(logging.WARNING)
+    try:
+        with signals_as_errors():
+            return COMMANDS[args.command](args)
+    except RegressionModelError as error:
+        message = " ".join(str(error).split())  # one line, whatever the cause said
+        print(
+            f"regression-model {args.command}: {type(error).__name__}: {message}", file=sys.stderr
+        )
+        if isinstance(error.__cause__, BrokenPipeError) or stdout_closed(error):
+            # The reader of stdout has gone: nothing more can reach it.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return exit_code(error)
+    finally:
+        calls.setLevel(level)

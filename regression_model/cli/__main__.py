@@ -1,0 +1,5 @@
+"""``python -m regression_model.cli``: the command line."""
+
+from regression_model.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""Opening an input file as bytes, decompressed by its name's last suffix."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from regression_model.errors import InputFileError
+
+COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zip", ".zst")
+
+
+def compression_of(path: Path) -> str | None:
+    """The compression its name's last suffix names, or None."""
+    suffix = path.suffix.lower()
+    return suffix if suffix in COMPRESSION_SUFFIXES else None
+
+
+def _open_zip(path: Path, mode: str) -> IO[bytes]:
+    archive = zipfile.ZipFile(path)
+    members = [m for m in archive.infolist() if not m.is_dir()]
+    if len(members) != 1:
+        archive.close()
+        raise InputFileError(
+            str(path), f"the zip archive holds {len(members)} files", hint="zip exactly one file"
+        )
+    return archive.open(members[0])
+
+
+def _open_zstd(path: Path, mode: str) -> IO[bytes]:
+    try:
+        import zstandard
+    except ImportError as error:
+        raise InputFileError(
+            str(path),
+            "reading .zst files needs the zstandard package",
+            hint="pip install zstandard",
+        ) from error
+    handle: IO[bytes] = zstandard.open(path, mode)
+    return handle
+
+
+# How each compression suffix is opened (no suffix: a plain file).
+_OPENERS: dict[str | None, Callable[[Path, str], Any]] = {
+    None: open,
+    ".gz": gzip.open,
+    ".bz2": bz2.open,
+    ".xz": lzma.open,
+    ".zip": _open_zip,
+    ".zst": _open_zstd,
+}
+
+# Errors a damaged compressed stream raises while it is read.
+_STREAM_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    lzma.LZMAError,
+    zlib.error,
+    zipfile.BadZipFile,
+)
+
+
+def stream_errors() -> tuple[type[BaseException], ...]:
+    """Every error a damaged compressed stream may raise while it is read."""
+    try:
+        import zstandard
+    except ImportError:
+        return _STREAM_ERRORS
+    return (*_STREAM_ERRORS, zstandard.ZstdError)
+
+
+def open_path(path: Path) -> IO[bytes]:
+    """The file's bytes, decompressed; a missing, folder or unreadable file fails."""
+    name = str(path)
+    if path.is_dir():
+        raise InputFileError(name, "is a folder, not a file", hint="name a file inside it")
+    if not path.exists():
+        raise InputFileError(name, "does not exist", hint="check the path and the current folder")
+    compression = compression_of(path)
+    try:
+        handle: IO[bytes] = _OPENERS[compression](path, "rb")
+        return handle
+    except InputFileError:
+        raise
+    except PermissionError as error:
+        raise InputFileError(name, "cannot be read: permission denied") from error
+    except stream_errors() as error:
+        raise InputFileError(name, f"cannot be opened: {error}") from error

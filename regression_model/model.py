@@ -1,0 +1,92 @@
+"""The installed model, loaded once: verified files, scoring plan, pipeline.
+
+``load_model`` checks the artifact and its scoring plan against the manifest,
+builds the plan, and caches the result; the pickled pipeline is unpickled only
+when something asks for it (a plan step falling back to it, or a caller).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from regression_model.artifacts import (
+    artifact_name,
+    load_verified_pipeline,
+    plan_path_for,
+    read_verified_text,
+    verify_artifact,
+)
+from regression_model.config.core import TRAINED_MODEL_DIR, get_config
+from regression_model.scoring.plan import ScoringPlan
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
+__all__ = ["LoadedModel", "load_model"]
+
+
+@dataclass
+class LoadedModel:
+    """A verified model: its manifest, its scoring plan, and (unpickled on first
+    use) the fitted pipeline the plan was derived from."""
+
+    path: Path
+    manifest: dict[str, Any]
+    plan: ScoringPlan
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest["version"])
+
+    @property
+    def artifact_sha256(self) -> str:
+        return str(self.manifest["artifact_sha256"])
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        """The fitted scikit-learn pipeline, verified and unpickled on first access."""
+        return load_verified_pipeline(self.path)
+
+
+@lru_cache(maxsize=1)
+def load_model() -> LoadedModel:
+    """Load, verify, compile and cache the installed version's model.
+
+    Raises
+    ------
+    ModelNotTrainedError
+        When no artifact exists for the installed version.
+    ArtifactIntegrityError
+        When the artifact or its plan does not match the manifest.
+    ModelCompatibilityError
+        When it was trained under another minor release of scikit-learn or
+        feature-engine.
+
+    Examples
+    --------
+    >>> from regression_model.model import load_model
+    >>> load_model().version == __import__("regression_model").__version__
+    True
+    """
+    config = get_config()
+    path = TRAINED_MODEL_DIR / artifact_name(config)
+    manifest = verify_artifact(path)
+    plan_name = plan_path_for(path).name
+    if plan_name in manifest.get("files", {}):
+        spec = json.loads(read_verified_text(plan_name, manifest))
+        model = LoadedModel(path=path, manifest=manifest, plan=ScoringPlan.from_spec(spec))
+    else:  # an artifact without a plan file: derive the plan now
+        from regression_model.scoring.compiler import compile_spec
+
+        pipeline = load_verified_pipeline(path)
+        model = LoadedModel(
+            path=path, manifest=manifest, plan=ScoringPlan.from_spec(compile_spec(pipeline))
+        )
+        model.pipeline = pipeline
+    if model.plan.fallback_steps:
+        model.plan.attach_pipeline(model.pipeline)
+    return model

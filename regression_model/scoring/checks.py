@@ -1,0 +1,77 @@
+"""The plan's range checks: operations that change no column but warn about
+values beyond their training range and unusual combinations of values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from regression_model.scoring import messages
+from regression_model.scoring.signals import FIELDS_OUT_OF_RANGE, JOINT_DISTANCE
+from regression_model.scoring.state import Finding, Operation, State, number_column
+
+__all__ = [
+    "field_ranges",
+    "joint_range",
+]
+
+
+def field_ranges(columns: list[str], lower: list[float], upper: list[float]) -> Operation:
+    """Warn about each present value beyond its column's training range."""
+    low, high = np.array(lower, dtype=np.float64), np.array(upper, dtype=np.float64)
+
+    def run(state: State) -> None:
+        count = np.zeros(state.n_rows)
+        for position, name in enumerate(columns):
+            values = number_column(state, name)
+            with np.errstate(invalid="ignore"):
+                beyond = (values < low[position]) | (values > high[position])
+            if not beyond.any():
+                continue
+            count += beyond
+            for index in np.flatnonzero(beyond).tolist():
+                message = messages.beyond_range(
+                    name, float(values[index]), float(low[position]), float(high[position])
+                )
+                state.findings.append(Finding(index, messages.OUT_OF_RANGE, name, message))
+        state.add_signal(FIELDS_OUT_OF_RANGE, count)
+
+    return run
+
+
+def joint_range(spec: dict[str, Any]) -> Operation:
+    """Warn about rows whose Mahalanobis distance from the training rows lies
+    beyond the threshold, naming the columns that add most to it."""
+    columns = list(spec["columns"])
+    mean, scale = np.array(spec["mean"]), np.array(spec["scale"])
+    whitening = np.array(spec["whitening"], dtype=np.float64)
+    threshold, share = float(spec["threshold"]), float(spec["quantile"])
+    named = int(spec["named_fields"])
+    # ((x - mean) / scale) @ W == x @ (W / scale) - mean @ (W / scale): one pass
+    # over the rows, taken column-major (the state's columns stack without
+    # interleaving).
+    scaled = (whitening / scale[:, None]).T.copy()
+    offset = (mean @ (whitening / scale[:, None]))[:, None]
+    precision = whitening @ whitening.T
+
+    def run(state: State) -> None:
+        whitened = scaled @ np.vstack([number_column(state, c) for c in columns])
+        whitened -= offset
+        distance = np.sqrt(np.einsum("ij,ij->j", whitened, whitened))
+        state.add_signal(JOINT_DISTANCE, distance)
+        flagged = np.flatnonzero(distance > threshold)
+        if not len(flagged):
+            return
+        rows = (np.vstack([number_column(state, c)[flagged] for c in columns]).T - mean) / scale
+        # Each column's share of a row's squared distance: z_i (P z)_i.
+        shares = rows * (rows @ precision)
+        order = np.argsort(-shares, axis=1, kind="stable")[:, :named]
+        for index, top in zip(flagged.tolist(), order.tolist(), strict=True):
+            fields = [columns[i] for i in top]
+            message = messages.unusual_combination(fields, float(distance[index]), share, threshold)
+            state.findings.append(
+                Finding(index, messages.UNUSUAL_COMBINATION, ", ".join(fields), message)
+            )
+
+    return run

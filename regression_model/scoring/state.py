@@ -1,0 +1,67 @@
+"""The scoring plan's working state: a batch's columns by name, as the
+operations transform them, with the warnings and per-row signals the checks
+among them leave."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from regression_model.scoring.columns import CatColumn
+
+__all__ = ["Column", "Finding", "Operation", "State", "category_column", "number_column"]
+
+Column = np.ndarray | CatColumn
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """A warning about one valid row: ``index`` is its position among the batch's
+    valid rows; ``field`` names the column(s), or is None for the whole row."""
+
+    index: int
+    kind: str
+    field: str | None
+    message: str
+
+
+class State(dict[str, Column]):
+    """The columns of the batch as the operations transform them, plus what the
+    checks among them find, and per-row figures (``signals``) the price range
+    is widened by."""
+
+    def __init__(self, columns: dict[str, Column], n_rows: int) -> None:
+        super().__init__(columns)
+        self.n_rows = n_rows
+        self.findings: list[Finding] = []
+        self.signals: dict[str, np.ndarray] = {}
+
+    def category(self, name: str) -> CatColumn:
+        """A categorical column, as the operations left it."""
+        return category_column(self, name)
+
+    def add_signal(self, name: str, values: np.ndarray) -> None:
+        """Accumulate a per-row figure (several checks may add to one)."""
+        if name in self.signals:
+            self.signals[name] = self.signals[name] + values
+        else:
+            self.signals[name] = np.asarray(values, dtype=np.float64)
+
+
+Operation = Callable[[State], None]
+
+
+def category_column(state: State, name: str) -> CatColumn:
+    """A categorical column of the state."""
+    column = state[name]
+    assert isinstance(column, CatColumn), name
+    return column
+
+
+def number_column(state: State, name: str) -> np.ndarray:
+    """A numeric column of the state."""
+    column = state[name]
+    assert isinstance(column, np.ndarray), name
+    return column
