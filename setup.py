@@ -35,6 +35,9 @@ setup(
             "trained_models/*.md",
             "trained_models/*.png",
             "training/templates/*.md",
+            # The store's Alembic revisions: a folder of scripts, not a package.
+            "store/revisions/script.py.mako",
+            "store/revisions/versions/*.py",
         ]
     },
     include_package_data=True,

@@ -17,6 +17,7 @@ nothing, so no prediction goes unrecorded.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ __all__ = [
     "find",
     "get_record",
     "get_store",
+    "models",
     "new_id",
     "reproduce",
     "resolve_url",
@@ -47,6 +49,16 @@ __all__ = [
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when a store is in use
     from regression_model.store.store import PredictionStore
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """One record re-scored: its price, range and errors, and by what."""
+
+    price: float | None
+    interval: list[float] | None
+    errors: list[dict[str, Any]] | None
+    replayed_by: str
 
 
 def get_store(config: Config | None = None) -> PredictionStore | None:
@@ -123,20 +135,41 @@ def find(
     )
 
 
-def reproduce(prediction_id: str, *, rel_tol: float = 1e-9) -> dict[str, Any]:
-    """Re-score a stored record's inputs with the installed model.
+def models() -> list[dict[str, Any]]:
+    """Every model that wrote to the store, first seen first: its
+    ``model_identity``, ``model_version``, ``first_seen``, ``manifest`` (data
+    hash, fingerprints, library pins, metrics) and scoring ``plan``.
 
-    The replay is not itself recorded. When the installed model is not the
-    one that made the record (another version or artifact), nothing is
-    compared: ``match`` is None and ``reason`` says why.
+    Examples
+    --------
+    >>> from regression_model import audit
+    >>> from regression_model.model import load_model
+    >>> load_model().identity in {m["model_identity"] for m in audit.models()}
+    True
+    """
+    return _require_store().models()
+
+
+def reproduce(prediction_id: str, *, rel_tol: float = 1e-9) -> dict[str, Any]:
+    """Re-score a stored record's inputs with the model that made it, and
+    compare price, price range and errors.
+
+    When the installed model has the record's identity (for records older
+    than identities: its artifact sha256), it replays here. Otherwise the
+    recording version is installed from the package index into an isolated,
+    cached environment with the library versions its manifest recorded, and
+    the record replays there, in a subprocess (see ``regression_model.replay``).
+    The replay is not itself recorded.
 
     Returns
     -------
     dict
-        ``prediction_id``, ``stored`` and ``recomputed`` (prices),
-        ``stored_interval`` and ``recomputed_interval`` (price ranges),
-        ``match`` (True when both agree, False, or None when not
-        comparable) and ``reason``.
+        ``prediction_id``; ``stored`` and ``recomputed`` (prices);
+        ``stored_interval`` and ``recomputed_interval`` (price ranges);
+        ``stored_errors`` and ``recomputed_errors`` (the row's rejections);
+        ``replayed_by`` (``"installed model"`` or the isolated environment's
+        folder); ``match``: True when all three agree, False, or None when
+        the recording model could not be run; ``reason``: why not True.
 
     Raises
     ------
@@ -149,44 +182,109 @@ def reproduce(prediction_id: str, *, rel_tol: float = 1e-9) -> dict[str, Any]:
     >>> from regression_model.predict import make_prediction
     >>> result = make_prediction(input_data=[{"OverallQual": 6, "GrLivArea": 1200,
     ...                                       "Neighborhood": "NAmes", "YrSold": 2009}])
-    >>> audit.reproduce(result["prediction_ids"][0])["match"]
-    True
+    >>> answer = audit.reproduce(result["prediction_ids"][0])
+    >>> answer["match"], answer["replayed_by"]
+    (True, 'installed model')
     """
-    from regression_model.predict import load_model, score_records
+    from regression_model.errors import ReplayUnavailableError
+    from regression_model.model import load_model
 
     record = get_record(prediction_id)
     if record is None:
         raise KeyError(f"no prediction {prediction_id!r} in the store")
-    model = load_model()
     answer: dict[str, Any] = {
         "prediction_id": prediction_id,
         "stored": record["prediction"],
         "recomputed": None,
         "stored_interval": record.get("interval"),
         "recomputed_interval": None,
+        "stored_errors": _error_messages(record["errors"]),
+        "recomputed_errors": None,
+        "replayed_by": None,
         "match": None,
         "reason": None,
     }
-    if (record["model_version"], record["artifact_sha256"]) != (
-        model.version,
-        model.artifact_sha256,
-    ):
-        answer["reason"] = (
-            f"recorded by model {record['model_version']} (artifact "
-            f"{record['artifact_sha256'][:12]}), installed model is {model.version} (artifact "
-            f"{model.artifact_sha256[:12]}): install the recording version to replay it"
+    model = load_model()
+    try:
+        replayed = (
+            _replay_here(record)
+            if _made_by(record, model.identity, model.artifact_sha256)
+            else _replay_elsewhere(record)
         )
+    except ReplayUnavailableError as unavailable:
+        answer["reason"] = str(unavailable)
         return answer
+    return _compare(answer, replayed, rel_tol)
+
+
+def _made_by(record: dict[str, Any], identity: str, artifact_sha256: str) -> bool:
+    """Whether the model with this identity made the record (records from
+    before identities carry only the pickle's sha256)."""
+    if record.get("model_identity"):
+        return bool(record["model_identity"] == identity)
+    return bool(record["artifact_sha256"] == artifact_sha256)
+
+
+def _replay_here(record: dict[str, Any]) -> Replayed:
+    from regression_model.predict import score_records
+
     batch = score_records([record["inputs"]])
-    recomputed = batch.predictions[0]
-    answer["recomputed"] = recomputed
-    answer["recomputed_interval"] = batch.intervals[0]
-    answer["match"] = _same(record["prediction"], recomputed, rel_tol) and _same_interval(
-        record.get("interval"), batch.intervals[0], rel_tol
+    return Replayed(
+        price=batch.predictions[0],
+        interval=batch.intervals[0],
+        errors=[e.as_dict() for e in batch.errors],
+        replayed_by="installed model",
     )
-    if not answer["match"]:
-        answer["reason"] = "the installed model gives another result for the stored inputs"
+
+
+def _replay_elsewhere(record: dict[str, Any]) -> Replayed:
+    from regression_model.replay import replay_inputs
+
+    store = _require_store()
+    stored_model = store.model(record["model_identity"]) if record.get("model_identity") else None
+    libraries = stored_model["manifest"].get("libraries") if stored_model else None
+    batch = replay_inputs(
+        record["model_version"],
+        [record["inputs"]],
+        libraries=libraries,
+        cache_key=record.get("model_identity") or record["artifact_sha256"],
+    )
+    return Replayed(
+        price=batch.predictions[0],
+        interval=batch.intervals[0],
+        errors=batch.errors[0],
+        replayed_by=str(batch.environment),
+    )
+
+
+def _compare(answer: dict[str, Any], replayed: Replayed, rel_tol: float) -> dict[str, Any]:
+    answer["recomputed"] = replayed.price
+    answer["recomputed_interval"] = replayed.interval
+    answer["recomputed_errors"] = _error_messages(replayed.errors)
+    answer["replayed_by"] = replayed.replayed_by
+    differs = [
+        name
+        for name, same in (
+            ("price", _same(answer["stored"], replayed.price, rel_tol)),
+            ("price range", _same_interval(answer["stored_interval"], replayed.interval, rel_tol)),
+            ("errors", answer["stored_errors"] == answer["recomputed_errors"]),
+        )
+        if not same
+    ]
+    answer["match"] = not differs
+    if differs:
+        answer["reason"] = (
+            f"the recording model gives another {' and '.join(differs)} for the stored inputs"
+        )
     return answer
+
+
+def _error_messages(errors: list[dict[str, Any]] | None) -> list[list[Any]] | None:
+    """A row's rejections as sorted ``[field, message]`` pairs (the row number
+    differs between the recorded call and a one-row replay)."""
+    if not errors:
+        return None
+    return sorted([error.get("field"), error["message"]] for error in errors)
 
 
 def _same(stored: float | None, recomputed: float | None, rel_tol: float) -> bool:

@@ -22,6 +22,7 @@ __all__ = [
     "OutputFileError",
     "PredictionStoreError",
     "RegressionModelError",
+    "ReplayUnavailableError",
     "RunInterruptedError",
 ]
 
@@ -62,6 +63,12 @@ class ModelCompatibilityError(RegressionModelError):
 class PredictionStoreError(RegressionModelError):
     """The prediction store could not be written or read; no prediction is
     returned, so nothing goes unrecorded."""
+
+
+class ReplayUnavailableError(RegressionModelError):
+    """A record's model could not be run: its version is not on the package
+    index, or its recorded libraries cannot be installed. The message names
+    what is missing."""
 
 
 class FileError(RegressionModelError):

@@ -22,9 +22,12 @@ from regression_model.artifacts import (
 )
 from regression_model.config.core import TRAINED_MODEL_DIR, get_config
 from regression_model.scoring.plan import ScoringPlan
+from regression_model.versioning import model_identity
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
+
+    from regression_model.store.models import ModelRecord
 
 __all__ = ["LoadedModel", "load_model"]
 
@@ -36,6 +39,7 @@ class LoadedModel:
 
     path: Path
     manifest: dict[str, Any]
+    spec: dict[str, Any]
     plan: ScoringPlan
 
     @property
@@ -44,7 +48,27 @@ class LoadedModel:
 
     @property
     def artifact_sha256(self) -> str:
+        """The pickle's sha256: its integrity, checked before unpickling."""
         return str(self.manifest["artifact_sha256"])
+
+    @cached_property
+    def identity(self) -> str:
+        """What determines the model's answers (see ``versioning.model_identity``)."""
+        return model_identity(self.manifest["model_fingerprint"], self.spec, self.artifact_sha256)
+
+    @cached_property
+    def store_record(self) -> ModelRecord:
+        """What the prediction store keeps of this model (loads SQLAlchemy)."""
+        from regression_model.store.models import ModelRecord
+
+        return ModelRecord(
+            identity=self.identity,
+            version=self.version,
+            artifact_sha256=self.artifact_sha256,
+            config_fingerprint=str(self.manifest.get("config_fingerprint", "")),
+            manifest=self.manifest,
+            plan=self.spec,
+        )
 
     @cached_property
     def pipeline(self) -> Pipeline:
@@ -76,16 +100,16 @@ def load_model() -> LoadedModel:
     path = TRAINED_MODEL_DIR / artifact_name(config)
     manifest = verify_artifact(path)
     plan_name = plan_path_for(path).name
+    pipeline = None
     if plan_name in manifest.get("files", {}):
         spec = json.loads(read_verified_text(plan_name, manifest))
-        model = LoadedModel(path=path, manifest=manifest, plan=ScoringPlan.from_spec(spec))
     else:  # an artifact without a plan file: derive the plan now
         from regression_model.scoring.compiler import compile_spec
 
         pipeline = load_verified_pipeline(path)
-        model = LoadedModel(
-            path=path, manifest=manifest, plan=ScoringPlan.from_spec(compile_spec(pipeline))
-        )
+        spec = json.loads(json.dumps(compile_spec(pipeline)))
+    model = LoadedModel(path=path, manifest=manifest, spec=spec, plan=ScoringPlan.from_spec(spec))
+    if pipeline is not None:
         model.pipeline = pipeline
     if model.plan.fallback_steps:
         model.plan.attach_pipeline(model.pipeline)

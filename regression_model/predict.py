@@ -122,9 +122,7 @@ def _record(
         call_id=call_id,
         id_prefix=id_prefix,
         created_at=datetime.now(timezone.utc),
-        model_version=model.version,
-        artifact_sha256=model.artifact_sha256,
-        config_fingerprint=str(model.manifest.get("config_fingerprint", "")),
+        model=model.store_record,
         chunks=pack_call(
             lambda start, stop: encode_received(scored.table.received(start, stop)),
             scored.predictions,

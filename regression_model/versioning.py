@@ -19,9 +19,20 @@ import copy
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import regression_model
 from regression_model.config.core import PACKAGE_ROOT, Config, get_config
+
+__all__ = [
+    "FINGERPRINT_RECORD",
+    "MODEL_CODE",
+    "code_digests",
+    "model_fingerprint",
+    "model_identity",
+    "record_fingerprint",
+    "recorded_fingerprints",
+]
 
 # What builds the model, as package paths (folders count with every module in
 # them). Their code is hashed definition by definition: each top-level
@@ -104,6 +115,34 @@ def model_fingerprint(config: Config | None = None) -> str:
         "code": code_digests(),
     }
     blob = json.dumps(parts, sort_keys=True).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
+
+
+def model_identity(fingerprint: str, spec: dict[str, Any], artifact_sha256: str) -> str:
+    """What determines a model's answers, as one sha256: the scoring plan it
+    serves (weights, tables, checks, ranges) and its fingerprint (config, the
+    code that validates and scores, data).
+
+    Unlike the pickle's sha256, it is the same for two trainings of one commit:
+    the pickle also holds fitting diagnostics (Lasso's ``dual_gap_``) whose last
+    bits differ between runs. A plan whose later steps run through the pickled
+    pipeline (``fallback_steps``) depends on the pickle itself, so its sha256
+    joins the identity.
+
+    Examples
+    --------
+    >>> from regression_model.versioning import model_identity
+    >>> spec = {"operations": [], "head": {"intercept": 12.0}, "fallback_steps": []}
+    >>> one = model_identity("f" * 64, spec, artifact_sha256="a" * 64)
+    >>> one == model_identity("f" * 64, spec, artifact_sha256="b" * 64)
+    True
+    >>> one == model_identity("f" * 64, {**spec, "head": {"intercept": 12.5}}, "a" * 64)
+    False
+    """
+    parts: dict[str, Any] = {"fingerprint": fingerprint, "plan": spec}
+    if spec.get("fallback_steps"):
+        parts["artifact_sha256"] = artifact_sha256
+    blob = json.dumps(parts, sort_keys=True, allow_nan=False).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 
 

@@ -17,6 +17,7 @@ import pytest
 from regression_model.store.codec import encode_json_rows, pack_call
 from regression_model.store.ids import new_id, new_row_ids
 from regression_model.store.location import forget_stores
+from regression_model.store.models import ModelRecord
 from regression_model.store.store import PredictionStore
 
 PG_VARIABLE = "REGRESSION_MODEL_TEST_PG_URL"
@@ -55,9 +56,14 @@ def write_foreign_record(store: PredictionStore) -> str:
         call_id=new_id(),
         id_prefix=id_prefix,
         created_at=datetime.now(timezone.utc),
-        model_version="0.0.1",
-        artifact_sha256="0" * 64,
-        config_fingerprint="0" * 64,
+        model=ModelRecord(
+            identity="0" * 64,
+            version="0.0.1",
+            artifact_sha256="0" * 64,
+            config_fingerprint="0" * 64,
+            manifest={"version": "0.0.1"},
+            plan={},
+        ),
         chunks=pack_call(lambda start, stop: inputs, [123.0], {}, {}),
     )
     return prediction_id

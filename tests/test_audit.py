@@ -57,7 +57,7 @@ def test_replay_notices_a_changed_price_range(store_url: str, house: dict[str, A
     replay = audit.reproduce(result["prediction_ids"][0])
     assert replay["stored"] == replay["recomputed"] == pytest.approx(result["predictions"][0])
     assert replay["stored_interval"] == [low * 0.9, high]
-    assert replay["match"] is False and "another result" in replay["reason"]
+    assert replay["match"] is False and "another price range" in replay["reason"]
 
 
 def test_replay_refuses_another_models_record(store_url: str, house: dict[str, Any]) -> None:

@@ -49,4 +49,5 @@ def _as_record(row: Any) -> dict[str, Any]:
     record["errors"] = json.loads(record["errors"]) if record["errors"] else None
     record["warnings"] = json.loads(record["warnings"]) if record.get("warnings") else None
     record["interval"] = None  # schemas 1 and 2 kept no price ranges
+    record["model_identity"] = None  # nor model identities
     return record

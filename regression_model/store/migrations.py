@@ -1,72 +1,59 @@
-"""How a store reaches this version's schema: created in one step when empty,
-else migrated step by step from the version it records, in one transaction
-(serialised across processes by an advisory lock on PostgreSQL). A store
-written by a newer package is refused rather than altered.
+"""How a store reaches this version's schema, through the Alembic revisions
+shipped in ``revisions/``.
+
+An empty database is created at the current schema in one step and stamped;
+a store written before Alembic (it records only ``store_info.schema_version``)
+is stamped at that revision; then the revisions it lacks run one at a time.
+All of it happens in the caller's transaction, serialised across processes
+by an advisory lock on PostgreSQL. A store written by a newer package is
+refused rather than altered.
 """
 
 from __future__ import annotations
 
+import io
 import logging
-from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import LargeBinary, MetaData, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from regression_model.errors import PredictionStoreError
-from regression_model.store.tables import (
-    SCHEMA_VERSION,
-    call_tables,
-    metadata,
-    record_tables,
-    store_info,
-)
+from regression_model.store.tables import SCHEMA_VERSION, metadata, store_info
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 __all__ = [
-    "MIGRATIONS",
+    "HEAD",
     "ensure_schema",
+    "revision_of",
     "schema_version",
+    "upgrade_sql",
+    "upgrade_to",
 ]
 
 logger = logging.getLogger(__name__)
 
-
-def _migrate_to_1(connection: Connection) -> None:
-    """Version 1: the store_info and predictions tables, as first released."""
-    first = MetaData()
-    record_tables(first, with_warnings=False)
-    first.create_all(connection, checkfirst=True)
+REVISIONS = Path(__file__).with_name("revisions")
+# Schema N is revision "000N"; the current schema is the head revision.
+HEAD = f"{SCHEMA_VERSION:04d}"
+_ADVISORY_LOCK = 827312
 
 
-def _migrate_to_2(connection: Connection) -> None:
-    """Version 2: a warnings column (categories never seen in training)."""
-    connection.exec_driver_sql("ALTER TABLE predictions ADD COLUMN warnings TEXT")
+def _alembic_config(connection: Connection | None = None, url: str = "") -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
 
-
-def _migrate_to_3(connection: Connection) -> None:
-    """Version 3: calls stored whole, in packed chunks; the per-row table is kept
-    for the records already in it."""
-    third = MetaData()
-    call_tables(third, with_intervals=False)
-    third.create_all(connection, checkfirst=True)
-
-
-def _migrate_to_4(connection: Connection) -> None:
-    """Version 4: each chunk keeps its rows' price ranges."""
-    binary = LargeBinary().compile(dialect=connection.dialect)
-    connection.exec_driver_sql(f"ALTER TABLE call_chunks ADD COLUMN intervals {binary}")
-
-
-# The one place the schema changes: version N is reached by running step N.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {
-    1: _migrate_to_1,
-    2: _migrate_to_2,
-    3: _migrate_to_3,
-    4: _migrate_to_4,
-}
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(REVISIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
 
 
 def schema_version(connection: Connection) -> int:
-    """The schema a store records; 0 for an empty database."""
+    """The schema number a store records in ``store_info``; 0 for an empty database."""
     if not connection.dialect.has_table(connection, "store_info"):
         return 0
     value = connection.execute(
@@ -75,33 +62,96 @@ def schema_version(connection: Connection) -> int:
     return int(value) if value is not None else 0
 
 
+def revision_of(connection: Connection) -> str | None:
+    """The Alembic revision a store is at (stamping a pre-Alembic store from
+    its schema number); None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is not None:
+        return current
+    legacy = schema_version(connection)
+    return f"{legacy:04d}" if legacy else None
+
+
+def _refuse_newer(revision: str, store_name: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(_alembic_config())
+    if revision not in {script.revision for script in scripts.walk_revisions()}:
+        raise PredictionStoreError(
+            f"prediction store {store_name} is at schema {revision.lstrip('0')}, newer "
+            f"than this package's {SCHEMA_VERSION}; upgrade regression-model"
+        )
+
+
+def _pending(current: str) -> list[str]:
+    """The revisions after ``current``, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    newer = script.iterate_revisions("heads", current)
+    return [revision.revision for revision in reversed(list(newer))]
+
+
+def upgrade_to(connection: Connection, revision: str) -> None:
+    """Run the revisions up to ``revision`` on ``connection`` (inside its transaction)."""
+    from alembic import command
+
+    command.upgrade(_alembic_config(connection), revision)
+
+
 def ensure_schema(connection: Connection, store_name: str) -> None:
     """Create or migrate the schema on ``connection`` (inside its transaction).
 
     Raises
     ------
     PredictionStoreError
-        When the store records a schema newer than this package's.
+        When the store is at a schema newer than this package's.
     """
+    from alembic import command
+
     if connection.dialect.name == "postgresql":
         # Serialise concurrent first uses across processes.
-        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(827312)")
-    current = schema_version(connection)
-    if current > SCHEMA_VERSION:
-        raise PredictionStoreError(
-            f"prediction store {store_name} has schema {current}, newer than this "
-            f"package's {SCHEMA_VERSION}; upgrade regression-model"
-        )
-    if current == 0:
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK})")
+    current = revision_of(connection)
+    if current is None:
         # An empty database gets today's tables in one step; replaying every
-        # migration would reach the same schema one ALTER at a time.
+        # revision would reach the same schema one ALTER at a time.
         metadata.create_all(connection)
-        logger.info("prediction store created at schema %d", SCHEMA_VERSION)
-    for version in sorted(v for v in MIGRATIONS if 0 < current < v):
-        MIGRATIONS[version](connection)
-        logger.info("prediction store migrated to schema %d", version)
-    if current < SCHEMA_VERSION:
-        connection.execute(store_info.delete().where(store_info.c.key == "schema_version"))
         connection.execute(
             store_info.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
         )
+        command.stamp(_alembic_config(connection), HEAD)
+        logger.info("prediction store created at schema %d", SCHEMA_VERSION)
+        return
+    _refuse_newer(current, store_name)
+    if not connection.dialect.has_table(connection, "alembic_version"):
+        command.stamp(_alembic_config(connection), current)
+    for revision in _pending(current):
+        upgrade_to(connection, revision)
+        logger.info("prediction store migrated to schema %d", int(revision))
+
+
+def upgrade_sql(url: str, current: str | None, stamped: bool) -> str:
+    """The SQL that brings a store at revision ``current`` (None: an empty
+    database) to this package's schema, for the URL's dialect, without running
+    it. A store from before Alembic (``stamped`` False) is stamped first.
+
+    Examples
+    --------
+    >>> from regression_model.store.migrations import upgrade_sql
+    >>> sql = upgrade_sql("sqlite://", "0004", stamped=True)
+    >>> "CREATE TABLE models" in sql and "UPDATE alembic_version" in sql
+    True
+    """
+    from alembic import command
+
+    config = _alembic_config(url=url)
+    buffer = io.StringIO()
+    config.output_buffer = buffer
+    if current is not None and not stamped:
+        command.stamp(config, current, sql=True)
+    if current != HEAD:
+        command.upgrade(config, f"{current}:{HEAD}" if current else HEAD, sql=True)
+    return buffer.getvalue()

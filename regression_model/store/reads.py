@@ -95,6 +95,7 @@ def call_records(row: Any, rows: Sequence[int]) -> list[dict[str, Any]]:
             "model_version": row["model_version"],
             "artifact_sha256": row["artifact_sha256"],
             "config_fingerprint": row["config_fingerprint"],
+            "model_identity": row["model_identity"],
             "inputs": unpacked["inputs"],
             "prediction": unpacked["prediction"],
             "interval": unpacked["interval"],

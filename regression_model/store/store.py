@@ -31,6 +31,7 @@ from regression_model.store.codec import RecordChunk
 from regression_model.store.ids import parse_row_id
 from regression_model.store.legacy import find_legacy, legacy_record
 from regression_model.store.migrations import ensure_schema
+from regression_model.store.models import ModelRecord, list_models, model_row, remember_model
 from regression_model.store.reads import RecordFilter, call_records, chunk_columns, find_calls
 from regression_model.store.tables import call_chunks, calls, prediction_records, utc
 from regression_model.store.urls import masked_url
@@ -67,6 +68,8 @@ class PredictionStore:
         self.timeout = timeout
         self._engine: Engine | None = None
         self._lock = threading.Lock()
+        # Models whose row this process has seen committed: checked once each.
+        self._remembered: set[str] = set()
 
     @property
     def engine(self) -> Engine:
@@ -159,25 +162,27 @@ class PredictionStore:
         call_id: str,
         id_prefix: str,
         created_at: datetime,
-        model_version: str,
-        artifact_sha256: str,
-        config_fingerprint: str,
+        model: ModelRecord,
         chunks: Sequence[RecordChunk],
     ) -> None:
-        """Write one call (its row in ``calls`` and its packed chunks) in one
-        transaction, or raise PredictionStoreError."""
+        """Write one call (its row in ``calls``, its packed chunks and, on the
+        model's first call, its row in ``models``) in one transaction, or raise
+        PredictionStoreError."""
         n_rows = sum(chunk.n_rows for chunk in chunks)
         if n_rows == 0:
             return
         with self._transaction("record the predictions") as connection:
+            if model.identity not in self._remembered:
+                remember_model(connection, model)
             connection.execute(
                 calls.insert().values(
                     call_id=call_id,
                     id_prefix=id_prefix,
                     created_at=utc(created_at),
-                    model_version=model_version,
-                    artifact_sha256=artifact_sha256,
-                    config_fingerprint=config_fingerprint,
+                    model_version=model.version,
+                    artifact_sha256=model.artifact_sha256,
+                    config_fingerprint=model.config_fingerprint,
+                    model_identity=model.identity,
                     n_rows=n_rows,
                 )
             )
@@ -197,6 +202,7 @@ class PredictionStore:
                     for chunk in chunks
                 ],
             )
+        self._remembered.add(model.identity)
 
     def get_record(self, prediction_id: str) -> dict[str, Any] | None:
         """One record as a dict, or None when the id is unknown."""
@@ -233,6 +239,17 @@ class PredictionStore:
             found = find_legacy(connection, where, limit) + find_calls(connection, where, limit)
         found.sort(key=lambda r: (r["created_at"], r["call_id"], r["row_number"]))
         return found if limit is None else found[:limit]
+
+    def models(self) -> list[dict[str, Any]]:
+        """Every model that wrote to the store (identity, version, first seen,
+        manifest, plan), first seen first."""
+        with self._transaction("list its models") as connection:
+            return list_models(connection)
+
+    def model(self, identity: str) -> dict[str, Any] | None:
+        """The stored row of the model with that identity, or None."""
+        with self._transaction("read a model") as connection:
+            return model_row(connection, identity)
 
     def count(self) -> int:
         """How many records the store holds."""

@@ -26,8 +26,8 @@ def test_schema_1_store_is_migrated(
     old_id = "0190a0a0-0000-7000-8000-000000000001"
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as connection:
-        migrations.MIGRATIONS[1](connection)
-        connection.exec_driver_sql("INSERT INTO store_info VALUES ('schema_version', '1')")
+        migrations.upgrade_to(connection, "0001")
+        connection.exec_driver_sql("DROP TABLE alembic_version")  # as released, before Alembic
         connection.exec_driver_sql(
             "INSERT INTO predictions VALUES (?, 'old-call', 0, '2024-07-01 12:00:00.000000', "
             "'1.0.0', ?, ?, ?, 123456.0, NULL)",

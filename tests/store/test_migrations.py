@@ -80,8 +80,8 @@ def test_fresh_store_is_created_at_current_schema_in_one_step(
         fresh_url, old_url = _empty_store_urls(backend, tmp_path, stack)
         engine = create_engine(old_url)
         with engine.begin() as connection:
-            migrations.MIGRATIONS[1](connection)
-            connection.exec_driver_sql("INSERT INTO store_info VALUES ('schema_version', '1')")
+            migrations.upgrade_to(connection, "0001")
+            connection.exec_driver_sql("DROP TABLE alembic_version")  # as released, before Alembic
         engine.dispose()
         caplog.set_level(logging.INFO, logger="regression_model.store.migrations")
         fresh = prediction_store.PredictionStore(fresh_url)
