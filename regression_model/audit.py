@@ -19,7 +19,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 from regression_model.config.core import Config, get_config
 from regression_model.errors import PredictionStoreError
@@ -38,6 +39,7 @@ __all__ = [
     "TIMEOUT_VARIABLE",
     "URL_VARIABLE",
     "default_sqlite_path",
+    "export_records",
     "find",
     "get_record",
     "get_store",
@@ -48,6 +50,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when a store is in use
+    import pandas as pd
+
     from regression_model.store.store import PredictionStore
 
 
@@ -133,6 +137,83 @@ def find(
     return _require_store().find(
         model_version=model_version, since=since, until=until, call_id=call_id, limit=limit
     )
+
+
+def export_records(
+    target: str | Path | IO[Any],
+    fmt: str | None = None,
+    *,
+    model_version: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    call_id: str | None = None,
+    limit: int | None = None,
+) -> int:
+    """Write stored records as a flat table (Parquet, CSV or JSON lines) that
+    SQL engines, spreadsheets and DuckDB read without this package.
+
+    One row per record: ``prediction_id``, ``call_id``, ``row_number``,
+    ``created_at``, ``model_version``, ``model_identity``,
+    ``artifact_sha256``, ``config_fingerprint``, ``prediction``, ``lower``,
+    ``upper``, ``errors`` and ``warnings`` (JSON text), ``inputs_unparsed``
+    (JSON: values the field's type cannot hold, and fields outside the input
+    contract), ``inputs_absent`` (JSON: contract fields the record lacked),
+    then one typed column per input field. The export streams, a stored chunk
+    at a time, and a file target appears whole or not at all. Filters are
+    those of :func:`find`.
+
+    Parameters
+    ----------
+    target : path or file object
+        Where to write; the format is ``fmt``, else told by the file's suffix.
+    fmt : {"parquet", "csv", "jsonl"}, optional
+        Parquet needs the ``[parquet]`` extra (pyarrow).
+
+    Returns
+    -------
+    int
+        How many records were written.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from regression_model import audit
+    >>> from regression_model.predict import make_prediction
+    >>> result = make_prediction(input_data=[{"OverallQual": 6, "GrLivArea": 1200,
+    ...                                       "Neighborhood": "NAmes", "YrSold": 2009}])
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "records.csv"
+    >>> audit.export_records(path, call_id=audit.get_record(result["prediction_ids"][0])["call_id"])
+    1
+    >>> row = pd.read_csv(path).iloc[0]
+    >>> float(row["prediction"]), float(row["GrLivArea"]), row["Neighborhood"]
+    (137447.79208313927, 1200.0, 'NAmes')
+    """
+    from regression_model.files.writing import OutputFile, output_format
+    from regression_model.scoring.rules import field_rules
+    from regression_model.store.export import empty_frame
+    from regression_model.store.reads import RecordFilter
+
+    store = _require_store()
+    fields = {name: rule.kind for name, rule in field_rules().items()}
+    chosen = output_format(target, fmt)
+    output = OutputFile(target, chosen)
+
+    def write(frame: pd.DataFrame) -> None:
+        if chosen != "parquet":  # text formats: times as ISO 8601, not epoch numbers
+            frame = frame.assign(created_at=frame["created_at"].map(lambda t: t.isoformat()))
+        output.write(frame)
+
+    try:
+        where = RecordFilter(model_version, since, until, call_id)
+        written = store.export(write, where, fields, limit)
+        if written == 0:
+            write(empty_frame(fields))  # the columns, with no rows
+    except BaseException:
+        output.discard()
+        raise
+    output.commit()
+    return written
 
 
 def models() -> list[dict[str, Any]]:

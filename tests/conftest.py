@@ -63,3 +63,19 @@ def store_url(
         url = request.getfixturevalue("postgres_url")
     monkeypatch.setenv(audit.URL_VARIABLE, url)
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_store_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Like ``store_url``, but a store of its own even on PostgreSQL (a new database
+    per test), for tests that read every record or model in the store."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'predictions.sqlite3'}"
+        monkeypatch.setenv(audit.URL_VARIABLE, url)
+        yield url
+        return
+    with new_postgres_database() as url:
+        monkeypatch.setenv(audit.URL_VARIABLE, url)
+        yield url

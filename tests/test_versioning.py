@@ -7,6 +7,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 import regression_model
 from regression_model.config.core import CONFIG_FILE_PATH, parse_config
 from regression_model.versioning import code_digests, model_fingerprint, recorded_fingerprints
@@ -73,3 +75,53 @@ def test_moving_code_keeps_the_fingerprint_and_changing_it_does_not(tmp_path: Pa
         encoding="utf-8",
     )
     assert code_digests(copy) != before
+
+
+def _train_clone(source: Path, folder: Path) -> dict[str, str]:
+    """Clone the repository's commit into ``folder``, train there, and read back the
+    model's identity and pickle hash from what training wrote."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    subprocess.run(["git", "clone", "--quiet", str(source), str(folder)], check=True)
+    # The clone's package, not the installed one (PYTHONPATH comes first on sys.path).
+    env = {**os.environ, "PYTHONPATH": str(folder), "MPLBACKEND": "Agg"}
+    subprocess.run(
+        [sys.executable, "-m", "regression_model.train_pipeline"],
+        cwd=folder,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    code = (
+        "import json, regression_model; from regression_model.model import load_model; "
+        "m = load_model(); "
+        "print(json.dumps({'file': regression_model.__file__, 'identity': m.identity, "
+        "'sha256': m.artifact_sha256}))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=folder,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    facts: dict[str, str] = json.loads(found.stdout)
+    return facts
+
+
+@pytest.mark.slow
+def test_two_clean_trainings_of_one_commit_give_one_identity(tmp_path: Path) -> None:
+    """Two clones of the same commit, each trained from scratch, serve models with the
+    same identity (the scoring plan and fingerprint), whatever their pickles' hashes."""
+    root = Path(regression_model.__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout: no commit to clone")
+    first = _train_clone(root, tmp_path / "first")
+    second = _train_clone(root, tmp_path / "second")
+    assert first["file"].startswith(str(tmp_path / "first"))
+    assert second["file"].startswith(str(tmp_path / "second"))
+    assert first["identity"] == second["identity"]

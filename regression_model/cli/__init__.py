@@ -1,4 +1,5 @@
-"""The ``regression-model`` command line: train, predict, info, reproduce, records.
+"""The ``regression-model`` command line: train, predict, info, reproduce, records,
+models, store.
 
 Exit codes: 0 success; 1 some rows rejected (``predict``) or a replay that
 does not match (``reproduce``); 2 usage errors, unusable input or output files,
@@ -19,6 +20,7 @@ from regression_model.cli._commands import predict, records, reproduce, train
 from regression_model.cli._exits import exit_code, signals_as_errors, stdout_closed
 from regression_model.cli._info import info
 from regression_model.cli._parser import build_parser
+from regression_model.cli._store import models, store
 from regression_model.errors import RegressionModelError
 
 __all__ = ["COMMANDS", "main"]
@@ -29,6 +31,8 @@ COMMANDS: dict[str, Callable[[Any], int]] = {
     "info": info,
     "reproduce": reproduce,
     "records": records,
+    "models": models,
+    "store": store,
 }
 
 
@@ -49,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # A command line wants the summary line, not one INFO record per call; the
     # level goes back afterwards, for callers running main() in-process.
+    # Alembic narrates each step at INFO; the store's own lines say what changed.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     calls = logging.getLogger("regression_model.predict")
     level = calls.level
     calls.setLevel(logging.WARNING)

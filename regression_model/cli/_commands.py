@@ -62,8 +62,25 @@ def reproduce(args: argparse.Namespace) -> int:
 def records(args: argparse.Namespace) -> int:
     from regression_model import audit
 
+    if args.fmt or args.output:
+        target: Any = sys.stdout if args.output in (None, "-") else args.output
+        written = audit.export_records(
+            target,
+            args.fmt or ("jsonl" if target is sys.stdout else None),
+            model_version=args.model_version,
+            since=args.since,
+            until=args.until,
+            call_id=args.call_id,
+            limit=args.limit,
+        )
+        print(f"exported {written} records", file=sys.stderr)
+        return EXIT_OK
     found = audit.find(
-        model_version=args.model_version, since=args.since, until=args.until, limit=args.limit
+        model_version=args.model_version,
+        since=args.since,
+        until=args.until,
+        call_id=args.call_id,
+        limit=args.limit,
     )
     for record in found:
         print(json.dumps({**record, "created_at": record["created_at"].isoformat()}))

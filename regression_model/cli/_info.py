@@ -22,6 +22,7 @@ def info(args: argparse.Namespace) -> int:
     facts = {
         "version": model.version,
         "artifact": str(model.path),
+        "model_identity": model.identity,
         "artifact_sha256": model.artifact_sha256,
         "training_data_sha256": manifest.get("training_data_sha256"),
         "trained_at": manifest.get("trained_at"),
@@ -85,6 +86,7 @@ def _reference(facts: dict[str, Any]) -> str:
 _INFO_LINES: list[tuple[str, Any]] = [
     ("regression_model", lambda f: f"{f['version']}, trained {f['trained_at']}"),
     ("artifact:", lambda f: f["artifact"]),
+    ("model identity:", lambda f: f["model_identity"]),
     ("artifact sha256:", lambda f: f["artifact_sha256"]),
     ("training data:", lambda f: f"sha256 {f['training_data_sha256']}"),
     ("accuracy:", _accuracy),

@@ -59,8 +59,23 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce = commands.add_parser("reproduce", help="re-score a stored prediction")
     reproduce.add_argument("prediction_id")
 
-    records = commands.add_parser("records", help="stored predictions, as JSON lines")
+    records = commands.add_parser(
+        "records",
+        help="stored predictions, as JSON lines or a flat table",
+        description=(
+            "Without --format or --output: each record as a JSON object on stdout. With them: "
+            "a flat table (Parquet, CSV or JSON lines), one column per input field beside the "
+            "price, range, errors, warnings, ids and model identity, streamed in bounded memory."
+        ),
+    )
     records.add_argument("--version", dest="model_version", help="only this model version")
+    records.add_argument("--call", dest="call_id", help="only this call's records")
+    records.add_argument(
+        "--format", dest="fmt", choices=("parquet", "csv", "jsonl"), help="export as this table"
+    )
+    records.add_argument(
+        "--output", help="write the table here (- for stdout; the suffix tells the format)"
+    )
     records.add_argument("--since", type=_moment, help="ISO time, e.g. 2026-11-26T08:00")
     records.add_argument("--until", type=_moment, help="ISO time (exclusive)")
     records.add_argument(
@@ -68,6 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
         type=_whole_number(minimum=0, example="100"),
         help="at most this many (0 or more)",
     )
+
+    listed = commands.add_parser("models", help="every model that wrote to the store")
+    listed.add_argument("--json", action="store_true", help="JSON lines, manifest and plan whole")
+
+    store = commands.add_parser("store", help="look after the prediction store")
+    actions = store.add_subparsers(dest="action", required=True, metavar="ACTION")
+    upgrade = actions.add_parser(
+        "upgrade",
+        help="migrate the store to this version's schema (as first use would)",
+        description=(
+            "Apply the store's pending migrations (Alembic revisions shipped in the package), "
+            "or with --sql print their SQL for review without changing anything."
+        ),
+    )
+    upgrade.add_argument("--sql", action="store_true", help="print the SQL, run nothing")
     return parser
 
 

@@ -21,11 +21,34 @@ from typing import IO, Any
 
 import pandas as pd
 
-from regression_model.errors import OutputFileError
+from regression_model.errors import InputFileError, OutputFileError
+from regression_model.files.reading import COMPRESSION_SUFFIXES, input_format
 
 __all__ = [
     "OutputFile",
+    "output_format",
 ]
+
+
+def output_format(target: str | Path | IO[Any], given: str | None) -> str:
+    """The format named, or the one the target file's name implies; outputs
+    are never compressed.
+
+    Examples
+    --------
+    >>> from regression_model.files.writing import output_format
+    >>> output_format("records.parquet", None), output_format("-", "csv")
+    ('parquet', 'csv')
+    """
+    named = target if isinstance(target, (str, Path)) else None
+    if named is not None and Path(named).suffix.lower() in COMPRESSION_SUFFIXES:
+        raise OutputFileError(
+            str(named), "outputs are written uncompressed", hint="drop the compression suffix"
+        )
+    try:
+        return input_format(named, given)
+    except InputFileError as error:
+        raise OutputFileError(error.path, error.problem, hint=error.hint) from error
 
 
 def _create_temp(path: Path, name: str) -> Path:

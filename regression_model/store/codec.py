@@ -31,6 +31,7 @@ __all__ = [
     "CHUNK_ROWS",
     "FORMAT_VERSION",
     "RecordChunk",
+    "decode_columns",
     "decode_inputs",
     "encode_frame",
     "encode_json_rows",
@@ -155,38 +156,87 @@ def encode_json_rows(rows: Sequence[str]) -> bytes:
 
 def decode_inputs(blob: bytes, positions: Sequence[int]) -> list[dict[str, Any]]:
     """The rows at ``positions`` (0-based in the blob) as dicts."""
-    raw = zlib.decompress(blob)
-    if raw[0] != FORMAT_VERSION:
-        raise ValueError(f"stored inputs have format {raw[0]}, this package reads {FORMAT_VERSION}")
-    size = int.from_bytes(raw[1:5], "little")
-    header = json.loads(raw[5 : 5 + size])
-    body = memoryview(raw)[5 + size :]
+    header, body = _unpack(blob)
     if header["format"] == "jsonl":
         lines = bytes(body).decode("utf-8").split("\n")
         return [json.loads(lines[p]) for p in positions]
     if not header["columns"]:  # a frame without columns: empty rows
         return [{} for _ in positions]
+    columns = _column_values(header, body, positions)
+    names = list(columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def decode_columns(
+    blob: bytes,
+) -> tuple[int, dict[str, tuple[np.ndarray, frozenset[type]]] | list[dict[str, Any]]]:
+    """Every row of a blob, for readers of whole chunks (exports): its row count,
+    and its inputs as ``{name: (values, types)}`` when kept column by column
+    (``values`` a numpy array: numbers as stored, NaN where missing, anything
+    else as objects with None where missing; ``types`` the Python types of the
+    values present), else as one dict per row (records whose keys may differ).
+    """
+    header, body = _unpack(blob)
     n_rows = header["n_rows"]
-    names, values = [], []
+    if header["format"] == "jsonl":
+        lines = bytes(body).decode("utf-8").split("\n") if n_rows else []
+        return n_rows, [json.loads(line) for line in lines]
+    columns: dict[str, tuple[np.ndarray, frozenset[type]]] = {}
     offset = 0
     for spec in header["columns"]:
-        names.append(spec["name"])
         if spec["kind"] == "cells":
-            cells = spec["values"]
-            values.append([cells[p] for p in positions])
+            cells = np.empty(n_rows, dtype=object)
+            cells[:] = spec["values"]
+            present = frozenset(type(v) for v in spec["values"] if v is not None)
+            columns[spec["name"]] = (cells, present)
             continue
         dtype = np.dtype(spec["dtype"])
         array = np.frombuffer(body, dtype=dtype, count=n_rows, offset=offset)
         offset += dtype.itemsize * n_rows
-        picked = array[list(positions)]
+        if spec["kind"] == "coded":
+            lookup = np.empty(len(spec["values"]) + 1, dtype=object)
+            lookup[:-1] = spec["values"]  # the last slot, None, is what code -1 picks
+            present = frozenset(type(v) for v in spec["values"] if v is not None)
+            columns[spec["name"]] = (lookup[array], present)
+        else:
+            kind = {"bool": bool, "int": int, "float": float}[spec["as"]]
+            columns[spec["name"]] = (array, frozenset({kind}))
+    return n_rows, columns
+
+
+def _unpack(blob: bytes) -> tuple[dict[str, Any], memoryview]:
+    raw = zlib.decompress(blob)
+    if raw[0] != FORMAT_VERSION:
+        raise ValueError(f"stored inputs have format {raw[0]}, this package reads {FORMAT_VERSION}")
+    size = int.from_bytes(raw[1:5], "little")
+    return json.loads(raw[5 : 5 + size]), memoryview(raw)[5 + size :]
+
+
+def _column_values(
+    header: dict[str, Any], body: memoryview, positions: Sequence[int]
+) -> dict[str, list[Any]]:
+    """Each column's JSON values at ``positions``."""
+    n_rows = header["n_rows"]
+    values: dict[str, list[Any]] = {}
+    offset = 0
+    for spec in header["columns"]:
+        name = spec["name"]
+        if spec["kind"] == "cells":
+            cells = spec["values"]
+            values[name] = [cells[p] for p in positions]
+            continue
+        dtype = np.dtype(spec["dtype"])
+        array = np.frombuffer(body, dtype=dtype, count=n_rows, offset=offset)
+        offset += dtype.itemsize * n_rows
+        picked = array[np.asarray(positions, dtype=np.int64)]
         if spec["kind"] == "coded":
             distinct = spec["values"] + [None]  # code -1 (missing) picks the None
-            values.append([distinct[code] for code in picked.tolist()])
+            values[name] = [distinct[code] for code in picked.tolist()]
         elif spec["as"] == "float":
-            values.append([v if math.isfinite(v) else None for v in picked.tolist()])
+            values[name] = [v if math.isfinite(v) else None for v in picked.tolist()]
         else:
-            values.append(picked.tolist())
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+            values[name] = picked.tolist()
+    return values
 
 
 def _pack(header: Mapping[str, Any], body: bytes) -> bytes:

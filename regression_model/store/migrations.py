@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import String, column, select, table
 from sqlalchemy.engine import Connection
 
 from regression_model.errors import PredictionStoreError
@@ -63,13 +63,16 @@ def schema_version(connection: Connection) -> int:
 
 
 def revision_of(connection: Connection) -> str | None:
-    """The Alembic revision a store is at (stamping a pre-Alembic store from
-    its schema number); None for an empty database."""
-    from alembic.runtime.migration import MigrationContext
+    """The Alembic revision a store is at (for a store from before Alembic,
+    the one its schema number names); None for an empty database.
 
-    current = MigrationContext.configure(connection).get_current_revision()
-    if current is not None:
-        return current
+    Read with plain SQL: opening a store that is up to date loads no Alembic.
+    """
+    if connection.dialect.has_table(connection, "alembic_version"):
+        version_table = table("alembic_version", column("version_num", String))
+        current = connection.execute(select(version_table.c.version_num)).scalar_one_or_none()
+        if current is not None:
+            return str(current)
     legacy = schema_version(connection)
     return f"{legacy:04d}" if legacy else None
 
@@ -115,6 +118,8 @@ def ensure_schema(connection: Connection, store_name: str) -> None:
         # Serialise concurrent first uses across processes.
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK})")
     current = revision_of(connection)
+    if current == HEAD and connection.dialect.has_table(connection, "alembic_version"):
+        return
     if current is None:
         # An empty database gets today's tables in one step; replaying every
         # revision would reach the same schema one ALTER at a time.

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Engine,
@@ -30,11 +30,17 @@ from regression_model.errors import PredictionStoreError
 from regression_model.store.codec import RecordChunk
 from regression_model.store.ids import parse_row_id
 from regression_model.store.legacy import find_legacy, legacy_record
-from regression_model.store.migrations import ensure_schema
+from regression_model.store.migrations import HEAD, ensure_schema, revision_of, upgrade_sql
 from regression_model.store.models import ModelRecord, list_models, model_row, remember_model
 from regression_model.store.reads import RecordFilter, call_records, chunk_columns, find_calls
 from regression_model.store.tables import call_chunks, calls, prediction_records, utc
 from regression_model.store.urls import masked_url
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# A connection execution option: this transaction only reads.
+_READ_ONLY = "regression_model_read_only"
 
 __all__ = [
     "PredictionStore",
@@ -124,16 +130,25 @@ class PredictionStore:
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Connection) -> None:
             # Take the write lock up front: concurrent writers queue on the busy
-            # timeout instead of failing mid-transaction.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # timeout instead of failing mid-transaction. A long read (an export)
+            # takes none, so it never holds writers up (WAL keeps its snapshot).
+            if connection.get_execution_options().get(_READ_ONLY):
+                connection.exec_driver_sql("BEGIN")
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
 
     @contextmanager
-    def _transaction(self, action: str) -> Iterator[Connection]:
+    def _transaction(self, action: str, read_only: bool = False) -> Iterator[Connection]:
+        """One transaction; ``read_only`` on SQLite takes no write lock, so a long
+        read (an export) never holds writers up."""
         try:
-            with self.engine.begin() as connection:
-                yield connection
+            with self.engine.connect() as connection:
+                if read_only:
+                    connection = connection.execution_options(**{_READ_ONLY: True})
+                with connection.begin():
+                    yield connection
         except PredictionStoreError:
             raise
         except (SQLAlchemyError, OSError) as error:
@@ -239,6 +254,49 @@ class PredictionStore:
             found = find_legacy(connection, where, limit) + find_calls(connection, where, limit)
         found.sort(key=lambda r: (r["created_at"], r["call_id"], r["row_number"]))
         return found if limit is None else found[:limit]
+
+    def upgrade(self) -> str:
+        """Bring the schema to this package's (as first use would) and return
+        the revision it is at."""
+        with self._transaction("read its schema", read_only=True) as connection:
+            return revision_of(connection) or HEAD
+
+    def upgrade_sql(self) -> str:
+        """The SQL that would bring the schema to this package's, without
+        running it or changing the store."""
+        engine = self._create_engine()
+        try:
+            with engine.connect() as connection:
+                current = revision_of(connection)
+                stamped = connection.dialect.has_table(connection, "alembic_version")
+        except (SQLAlchemyError, OSError) as error:
+            raise PredictionStoreError(
+                f"prediction store {self._safe_url()} could not be read: {error}"
+            ) from error
+        finally:
+            engine.dispose()
+        if current == HEAD and stamped:
+            return f"-- the store is at schema {int(HEAD)}: nothing to run\n"
+        return upgrade_sql(self.url, current, stamped)
+
+    def export(
+        self,
+        write: Callable[[pd.DataFrame], None],
+        where: RecordFilter,
+        fields: Mapping[str, str],
+        limit: int | None = None,
+    ) -> int:
+        """Hand the selected records to ``write`` as flat frames, a stored chunk
+        at a time, inputs one column per name of ``fields`` typed by its kind
+        (see ``export``); returns how many rows it wrote."""
+        from regression_model.store.export import record_frames
+
+        written = 0
+        with self._transaction("export records", read_only=True) as connection:
+            for frame in record_frames(connection, where, fields, limit):
+                write(frame)
+                written += len(frame)
+        return written
 
     def models(self) -> list[dict[str, Any]]:
         """Every model that wrote to the store (identity, version, first seen,

@@ -21,15 +21,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from regression_model.config.core import get_config
-from regression_model.errors import InputFileError, InvalidInputError, OutputFileError
+from regression_model.errors import InvalidInputError, OutputFileError
 from regression_model.files.reading import (
-    COMPRESSION_SUFFIXES,
     FORMATS,
     InputChunk,
     open_input,
 )
 from regression_model.files.reading import input_format as _input_format
 from regression_model.files.writing import OutputFile
+from regression_model.files.writing import output_format as _output_format
 from regression_model.store.location import open_store
 from regression_model.streaming._run import Run
 
@@ -65,18 +65,6 @@ def file_format(path: str | Path | None, given: str | None) -> str:
     ('jsonl', 'csv')
     """
     return _input_format(path, given)
-
-
-def _output_format(target: str | Path | IO[Any], given: str | None) -> str:
-    named = target if isinstance(target, (str, Path)) else None
-    if named is not None and Path(named).suffix.lower() in COMPRESSION_SUFFIXES:
-        raise OutputFileError(
-            str(named), "outputs are written uncompressed", hint="drop the compression suffix"
-        )
-    try:
-        return _input_format(named, given)
-    except InputFileError as error:
-        raise OutputFileError(error.path, error.problem, hint=error.hint) from error
 
 
 def _refuse_overwriting_input(source: Any, *targets: Any) -> None:

@@ -151,6 +151,11 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
     assert not any(
         m.startswith("regression_model.store") for m in graph["regression_model.scoring.plan"]
     )
+    # The store keeps records and knows nothing of scoring (the caller passes what it needs).
+    store_imports = {
+        m for name in graph if name.startswith("regression_model.store") for m in graph[name]
+    }
+    assert not any(m.startswith("regression_model.scoring") for m in store_imports)
 
 
 def test_scoring_with_the_store_off_loads_no_heavy_library() -> None:

@@ -1,0 +1,51 @@
+"""The commands that look after the store: ``models`` and ``store upgrade``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from regression_model.cli._exits import EXIT_OK
+
+
+def models(args: argparse.Namespace) -> int:
+    """Every model that wrote to the store, one line each (or JSON lines)."""
+    from regression_model import audit
+
+    for model in audit.models():
+        manifest = model["manifest"]
+        if args.json:
+            print(json.dumps({**model, "first_seen": model["first_seen"].isoformat()}))
+            continue
+        print(
+            f"{model['model_version']:<10} {model['model_identity'][:16]}  first seen "
+            f"{model['first_seen']:%Y-%m-%d %H:%M:%S} UTC  trained "
+            f"{manifest.get('trained_at', '?')}  data "
+            f"{str(manifest.get('training_data_sha256', '?'))[:12]}  "
+            + " ".join(f"{k}=={v}" for k, v in sorted(manifest.get("libraries", {}).items()))
+        )
+    return EXIT_OK
+
+
+def store(args: argparse.Namespace) -> int:
+    """``store upgrade``: run the store's pending migrations, or print their SQL."""
+    from regression_model import audit
+    from regression_model.errors import PredictionStoreError
+    from regression_model.store.store import PredictionStore
+    from regression_model.store.urls import masked_url
+
+    url = audit.resolve_url()
+    if url.strip().lower() == audit.DISABLED:
+        raise PredictionStoreError(
+            f"persistence is off ({audit.URL_VARIABLE}=none): there is no store to upgrade"
+        )
+    target = PredictionStore(url)
+    try:
+        if args.sql:
+            print(target.upgrade_sql(), end="")
+            return EXIT_OK
+        revision = target.upgrade()
+    finally:
+        target.dispose()
+    print(f"prediction store {masked_url(url)} is at schema {int(revision)}")
+    return EXIT_OK
