@@ -89,6 +89,11 @@ class OutputFile:
         stream with a ``buffer`` such as ``sys.stdout``).
     fmt : str
         ``csv``, ``jsonl`` or ``parquet``.
+    row_group_rows : int, optional
+        Parquet only: gather written frames (as Arrow tables) into row groups
+        of at least this many rows. A Parquet footer keeps metadata for every
+        row group until the file closes, so many small ones grow memory with
+        the file's length.
 
     Examples
     --------
@@ -105,13 +110,19 @@ class OutputFile:
     'row,prediction\\n0,1.5\\n'
     """
 
-    def __init__(self, target: str | Path | IO[Any], fmt: str) -> None:
+    def __init__(
+        self, target: str | Path | IO[Any], fmt: str, row_group_rows: int | None = None
+    ) -> None:
         if fmt == "parquet":
             _require_pyarrow(str(getattr(target, "name", target)))
         self.fmt = fmt
         self.started = False
         self._parquet: Any = None
         self._schema: Any = None
+        # Parquet: gather writes into row groups of at least this many rows.
+        self._row_group_rows = row_group_rows or 0
+        self._pending: list[Any] = []
+        self._pending_rows = 0
         if isinstance(target, (str, Path)):
             self.path: Path | None = Path(target)
             self.name = str(target)
@@ -150,6 +161,7 @@ class OutputFile:
 
     def discard(self) -> None:
         """Give up: close, and remove the temporary file if it is still there."""
+        self._pending, self._pending_rows = [], 0  # never written
         with contextlib.suppress(OSError):  # being thrown away: a failed flush changes nothing
             self._close()
         if self._temp is not None:
@@ -157,6 +169,7 @@ class OutputFile:
             self._temp = None
 
     def _close(self) -> None:
+        self._flush_row_group()
         parquet, self._parquet = self._parquet, None
         if parquet is not None:
             parquet.close()
@@ -204,7 +217,17 @@ class OutputFile:
                 f"a column changes type between chunks ({error})",
                 hint="write CSV or JSON lines",
             ) from error
-        self._parquet.write_table(table)
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        if self._pending_rows >= self._row_group_rows:
+            self._flush_row_group()
+
+    def _flush_row_group(self) -> None:
+        if self._pending and self._parquet is not None:
+            import pyarrow as pa
+
+            self._parquet.write_table(pa.concat_tables(self._pending))
+        self._pending, self._pending_rows = [], 0
 
 
 def _require_pyarrow(name: str) -> None:
