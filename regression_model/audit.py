@@ -5,9 +5,11 @@ Where it lives is named by the environment variable ``REGRESSION_MODEL_DB_URL``
 ``default`` is an SQLite file in the per-user data directory. The value
 ``none`` turns persistence off (see ``regression_model.store.location``).
 
-One record per row: prediction id, call id, time, model version, artifact
-sha256, config fingerprint, the inputs as received (after renaming), and the
-price or the row's errors. A call is stored whole, its inputs packed column by
+One record per row: prediction id, call id, time, model version and
+identity, artifact sha256, config fingerprint, the inputs as received (after
+renaming), and the price and its range or the row's errors. The store also
+keeps each model that wrote to it (``models``), and exports records as flat
+tables (``export_records``). A call is stored whole, its inputs packed column by
 column, and each prediction id names its call and row: a call of 100k rows is
 a few rows in the database, not 100k. A call is written in one transaction; if
 that fails, ``make_prediction`` raises ``PredictionStoreError`` and returns
@@ -98,9 +100,10 @@ def get_record(prediction_id: str) -> dict[str, Any] | None:
     -------
     dict or None
         ``prediction_id``, ``call_id``, ``row_number``, ``created_at`` (UTC),
-        ``model_version``, ``artifact_sha256``, ``config_fingerprint``,
-        ``inputs`` (dict), ``prediction`` (float or None), ``errors`` (list or
-        None).
+        ``model_version``, ``model_identity`` (None for records written before
+        identities), ``artifact_sha256``, ``config_fingerprint``, ``inputs``
+        (dict), ``prediction`` (float or None), ``interval`` (``[low, high]``
+        or None), ``errors`` and ``warnings`` (lists, or None).
 
     Examples
     --------
