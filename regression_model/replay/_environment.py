@@ -16,6 +16,8 @@ its other requirements, from the installer's usual configuration.
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +32,19 @@ from regression_model.errors import PackageIndexError, ReplayUnavailableError
 from regression_model.replay._index import PROJECT, package_index, pip_index, versions_on_index
 
 MARKER = "replay-environment.json"
+# Settings through which an installer would look for regression-model beyond
+# the index named for it.
+_EXTRA_SOURCES = frozenset(
+    {
+        "PIP_EXTRA_INDEX_URL",
+        "PIP_FIND_LINKS",
+        "UV_EXTRA_INDEX_URL",
+        "UV_FIND_LINKS",
+        "UV_INDEX",
+        "UV_DEFAULT_INDEX",
+        "UV_INDEX_URL",
+    }
+)
 _INSTALL_TIMEOUT_SECONDS = 1800
 # Read inside the new environment: the package's own requirements, extras left out.
 _REQUIREMENTS = (
@@ -80,16 +95,19 @@ class _Installer:
         failure: _Failure,
         *,
         index_url: str | None,
-        no_deps: bool,
+        only_from_index: bool,
     ) -> None:
+        """Install ``requirements``; ``only_from_index``: that one package, without
+        its dependencies, from ``index_url`` and no other source the installer's
+        configuration adds (extra indexes, find-links)."""
         if self.uv:
             command = [self.uv, "pip", "install", "--quiet", "--python", str(python_of(folder))]
         else:
             command = [str(python_of(folder)), "-m", "pip", "install", "--quiet"]
             command.append("--disable-pip-version-check")
         command += ["--index-url", index_url] if index_url else []
-        command += ["--no-deps"] if no_deps else []
-        _run(command + requirements, failure)
+        command += ["--no-deps"] if only_from_index else []
+        _run(command + requirements, failure, _only_index() if only_from_index else None)
 
 
 def last_line(text: str) -> str:
@@ -98,11 +116,23 @@ def last_line(text: str) -> str:
     return next((line for line in reversed(lines) if line), "no message")
 
 
-def _run(command: list[str], failure: _Failure) -> str:
+def _only_index() -> dict[str, str]:
+    """The environment without the settings that add package sources: pip's
+    configuration files and both installers' extra indexes and find-links."""
+    environment = {k: v for k, v in os.environ.items() if k not in _EXTRA_SOURCES}
+    return {**environment, "PIP_CONFIG_FILE": os.devnull, "UV_NO_CONFIG": "1"}
+
+
+def _run(command: list[str], failure: _Failure, environment: dict[str, str] | None = None) -> str:
     """Run one build step; ReplayUnavailableError(``failure(stderr)``) when it fails."""
     try:
         done = subprocess.run(
-            command, capture_output=True, text=True, check=False, timeout=_INSTALL_TIMEOUT_SECONDS
+            command,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=_INSTALL_TIMEOUT_SECONDS,
+            env=environment,
         )
     except subprocess.TimeoutExpired:
         raise ReplayUnavailableError(
@@ -135,6 +165,9 @@ def environment_for(version: str, libraries: dict[str, str] | None, cache_key: s
     ReplayUnavailableError
         When the version is not on the index, or it or a pin cannot be installed.
     """
+    if not re.fullmatch(r"[0-9a-f]{16,128}", cache_key):
+        # It names a folder: a store's value must not point anywhere else.
+        raise ReplayUnavailableError(f"{cache_key!r} is not a model identity or sha256")
     folder = cache_root() / cache_key
     if (folder / MARKER).is_file():
         return folder
@@ -177,7 +210,7 @@ def _build(folder: Path, version: str, libraries: dict[str, str] | None, index: 
         [f"{PROJECT}=={version}"],
         lambda err: f"{PROJECT} {version} cannot be installed from {index}: {last_line(err)}",
         index_url=index,
-        no_deps=True,
+        only_from_index=True,
     )
     requirements = json.loads(
         _run(
@@ -195,7 +228,7 @@ def _build(folder: Path, version: str, libraries: dict[str, str] | None, index: 
         )
 
     installer.install(
-        folder, pins + requirements, unavailable, index_url=pip_index(), no_deps=False
+        folder, pins + requirements, unavailable, index_url=pip_index(), only_from_index=False
     )
     marker = {
         "version": version,
