@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from regression_model.errors import PackageIndexError
-from regression_model.replay import versions_on_index
+from regression_model.replay import package_index, versions_on_index
 from tests.package_index import PackageIndex, running_index
 
 
@@ -40,3 +40,12 @@ def test_an_unreachable_index_is_named(tmp_path: Path) -> None:
     """An index nobody answers at gives PackageIndexError naming its address."""
     with pytest.raises(PackageIndexError, match=r"127\.0\.0\.1:9/simple/regression-model/"):
         versions_on_index("http://127.0.0.1:9/simple/")
+
+
+def test_the_package_index_setting_wins_over_pip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """REGRESSION_MODEL_INDEX_URL names the index; without it, pip's own index-url."""
+    monkeypatch.setenv("PIP_INDEX_URL", "https://pip.example.com/simple/")
+    monkeypatch.delenv("REGRESSION_MODEL_INDEX_URL", raising=False)
+    assert package_index() == "https://pip.example.com/simple/"
+    monkeypatch.setenv("REGRESSION_MODEL_INDEX_URL", "https://ours.example.com/simple/")
+    assert package_index() == "https://ours.example.com/simple/"
