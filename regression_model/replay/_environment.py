@@ -54,7 +54,14 @@ _REQUIREMENTS = (
 
 
 def cache_root() -> Path:
-    """Where replay environments are kept (honours ``XDG_CACHE_HOME`` on Linux)."""
+    """Where replay environments are kept (honours ``XDG_CACHE_HOME`` on Linux).
+
+    Examples
+    --------
+    >>> from regression_model.replay import cache_root
+    >>> cache_root().parts[-2:]
+    ('regression-model', 'replay')
+    """
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("regression-model")) / "replay"

@@ -60,7 +60,14 @@ class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
 
 def package_index() -> str:
     """Where ``regression-model`` itself comes from: ``REGRESSION_MODEL_INDEX_URL``,
-    else pip's configured index, else PyPI."""
+    else pip's configured index, else PyPI.
+
+    Examples
+    --------
+    >>> from regression_model.replay import package_index
+    >>> package_index().startswith(("https://", "http://", "file:"))  # PyPI, unless configured
+    True
+    """
     return os.environ.get(INDEX_VARIABLE) or pip_index() or PYPI
 
 
