@@ -20,6 +20,7 @@ __all__ = [
     "ModelCompatibilityError",
     "ModelNotTrainedError",
     "OutputFileError",
+    "PackageIndexError",
     "PredictionStoreError",
     "RegressionModelError",
     "ReplayUnavailableError",
@@ -63,6 +64,12 @@ class ModelCompatibilityError(RegressionModelError):
 class PredictionStoreError(RegressionModelError):
     """The prediction store could not be written or read; no prediction is
     returned, so nothing goes unrecorded."""
+
+
+class PackageIndexError(RegressionModelError):
+    """A package index could not be read: unreachable, an HTTP error, or a
+    redirect to another host (an index forwarding unknown projects to PyPI).
+    The message names the address."""
 
 
 class ReplayUnavailableError(RegressionModelError):

@@ -14,6 +14,8 @@ from regression_model import audit
 from regression_model.config.core import Config, get_config
 from regression_model.data import load_dataset
 from tests.databases import new_postgres_database
+from tests.package_index import PackageIndex, running_index
+from tests.venvs import build_wheel, run_checked
 
 
 @pytest.fixture(scope="session")
@@ -79,3 +81,30 @@ def empty_store_url(
     with new_postgres_database() as url:
         monkeypatch.setenv(audit.URL_VARIABLE, url)
         yield url
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel built from this tree, once per session."""
+    return build_wheel(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture()
+def package_index(tmp_path: Path) -> Iterator[PackageIndex]:
+    """A real, empty package index (pypiserver) on a free loopback port, for one test."""
+    with running_index(tmp_path / "packages") as index:
+        yield index
+
+
+@pytest.fixture()
+def replay_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A user cache of this test's own (XDG_CACHE_HOME), where replay environments
+    go; uv and pip keep their usual download caches, so nothing is fetched twice."""
+    from platformdirs import user_cache_dir
+    from uv import find_uv_bin
+
+    uv_cache = run_checked([find_uv_bin(), "cache", "dir"]).stdout.strip()
+    monkeypatch.setenv("UV_CACHE_DIR", uv_cache)
+    monkeypatch.setenv("PIP_CACHE_DIR", user_cache_dir("pip"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "regression-model" / "replay"

@@ -48,8 +48,11 @@ def new_postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
-def write_foreign_record(store: PredictionStore) -> str:
-    """Record one row priced 123.0 by a model version 0.0.1; returns its id."""
+def write_foreign_record(
+    store: PredictionStore, version: str = "0.0.1", libraries: dict[str, str] | None = None
+) -> str:
+    """Record one row priced 123.0 by another model (version 0.0.1 unless told,
+    its manifest recording ``libraries`` when given); returns its id."""
     id_prefix, (prediction_id,) = new_row_ids(1)
     inputs = encode_json_rows([json.dumps({"GrLivArea": 1000})])
     store.write_call(
@@ -58,10 +61,10 @@ def write_foreign_record(store: PredictionStore) -> str:
         created_at=datetime.now(timezone.utc),
         model=ModelRecord(
             identity="0" * 64,
-            version="0.0.1",
+            version=version,
             artifact_sha256="0" * 64,
             config_fingerprint="0" * 64,
-            manifest={"version": "0.0.1"},
+            manifest={"version": version, **({"libraries": libraries} if libraries else {})},
             plan={},
         ),
         chunks=pack_call(lambda start, stop: inputs, [123.0], {}, {}),

@@ -14,6 +14,7 @@ from regression_model import audit
 from regression_model.predict import make_prediction
 from regression_model.store import tables
 from tests.databases import write_foreign_record
+from tests.package_index import PackageIndex
 
 
 def test_replay_matches(store_url: str, test_frame: pd.DataFrame) -> None:
@@ -60,20 +61,21 @@ def test_replay_notices_a_changed_price_range(store_url: str, house: dict[str, A
     assert replay["match"] is False and "another price range" in replay["reason"]
 
 
-def test_replay_of_an_unavailable_model_says_what_is_missing(
-    store_url: str, monkeypatch: pytest.MonkeyPatch
+def test_replay_of_a_version_missing_from_the_index_says_so(
+    store_url: str, package_index: PackageIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A record made by a model that is neither installed nor installable (version 0.0.1,
-    on an index that does not answer) is not compared: match is None, nothing is
-    recomputed, and the reason names the missing version."""
-    monkeypatch.setenv("REGRESSION_MODEL_INDEX_URL", "http://127.0.0.1:9/simple")
+    """A record made by a model version the package index does not hold is not
+    compared with the installed model: match None, and the reason names the
+    version and the index."""
+    monkeypatch.setenv("REGRESSION_MODEL_INDEX_URL", package_index.simple)
     store = audit.get_store()
     assert store is not None
     prediction_id = write_foreign_record(store)
     replay = audit.reproduce(prediction_id)
     assert replay["match"] is None and replay["recomputed"] is None
     assert replay["stored"] == 123.0
-    assert "0.0.1" in replay["reason"]
+    assert "regression-model 0.0.1 is not on the package index" in replay["reason"]
+    assert package_index.simple in replay["reason"]
 
 
 def test_find_filters_by_version_and_time(store_url: str, house: dict[str, Any]) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +19,7 @@ import pytest
 
 import regression_model
 from tests.databases import new_postgres_database
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.venvs import fresh_venv, run_checked
 
 CORE = r"""
 import importlib.util, json, subprocess, sys
@@ -125,21 +122,6 @@ print(json.dumps({"dialect": audit.get_store().engine.dialect.name,
 """
 
 
-def _run(command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(command, capture_output=True, text=True, check=False, **options)
-    assert done.returncode == 0, f"{' '.join(command)}\n{done.stdout}\n{done.stderr}"
-    return done
-
-
-@pytest.fixture(scope="session")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel built from this tree, once per session."""
-    dist = tmp_path_factory.mktemp("dist")
-    _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)])
-    (built,) = dist.glob("*.whl")
-    return built
-
-
 @pytest.mark.slow
 def test_wheel_carries_model_data_and_config(wheel: Path) -> None:
     """The wheel is named for this version and carries model, manifest, plan, card and
@@ -159,18 +141,6 @@ def test_wheel_carries_model_data_and_config(wheel: Path) -> None:
         "regression_model/VERSION",
     ):
         assert required in names, required
-
-
-def _fresh_venv(folder: Path, wheel: Path, extra: str | None) -> Path:
-    """A new venv holding the wheel, with ``extra`` alone or none; its python."""
-    from uv import find_uv_bin
-
-    uv = find_uv_bin()
-    _run([uv, "venv", "--quiet", "--python", sys.executable, str(folder)])
-    python = folder / "bin" / "python"
-    requirement = f"{wheel}[{extra}]" if extra else str(wheel)
-    _run([uv, "pip", "install", "--quiet", "--python", str(python), requirement])
-    return python
 
 
 @pytest.fixture()
@@ -233,7 +203,7 @@ def test_extra_works_alone_in_a_fresh_venv(
     documented example: the core scores test.csv (and says which extra or package a
     Parquet or .zst file needs); Dask on a LocalCluster of 2 worker processes;
     Parquet in and out; the model card with its PNG plots; a PostgreSQL store."""
-    python = _fresh_venv(tmp_path / "venv", wheel, extra)
+    python = fresh_venv(tmp_path / "venv", f"{wheel}[{extra}]" if extra else str(wheel))
     script, check = EXAMPLES[extra]
     outside = tmp_path / "elsewhere"
     outside.mkdir()
@@ -244,5 +214,5 @@ def test_extra_works_alone_in_a_fresh_venv(
         **store_env,
     }
     env.pop("PYTHONPATH", None)
-    done = _run([str(python), "example.py"], cwd=outside, env=env, timeout=900)
+    done = run_checked([str(python), "example.py"], cwd=outside, env=env, timeout=900)
     check(json.loads(done.stdout.strip().splitlines()[-1]))
