@@ -18,8 +18,6 @@ nothing, so no prediction goes unrecorded.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -55,16 +53,6 @@ if TYPE_CHECKING:  # SQLAlchemy loads only when a store is in use
     import pandas as pd
 
     from regression_model.store.store import PredictionStore
-
-
-@dataclass(frozen=True)
-class Replayed:
-    """One record re-scored: its price, range and errors, and by what."""
-
-    price: float | None
-    interval: list[float] | None
-    errors: list[dict[str, Any]] | None
-    replayed_by: str
 
 
 def get_store(config: Config | None = None) -> PredictionStore | None:
@@ -278,116 +266,9 @@ def reproduce(prediction_id: str, *, rel_tol: float = 1e-9) -> dict[str, Any]:
     >>> answer["match"], answer["replayed_by"]
     (True, 'installed model')
     """
-    from regression_model.errors import ReplayUnavailableError
-    from regression_model.model import load_model
+    from regression_model.replay.records import replay_record
 
     record = get_record(prediction_id)
     if record is None:
         raise KeyError(f"no prediction {prediction_id!r} in the store")
-    answer: dict[str, Any] = {
-        "prediction_id": prediction_id,
-        "stored": record["prediction"],
-        "recomputed": None,
-        "stored_interval": record.get("interval"),
-        "recomputed_interval": None,
-        "stored_errors": _error_messages(record["errors"]),
-        "recomputed_errors": None,
-        "replayed_by": None,
-        "match": None,
-        "reason": None,
-    }
-    model = load_model()
-    try:
-        replayed = (
-            _replay_here(record)
-            if _made_by(record, model.identity, model.artifact_sha256)
-            else _replay_elsewhere(record)
-        )
-    except ReplayUnavailableError as unavailable:
-        answer["reason"] = str(unavailable)
-        return answer
-    return _compare(answer, replayed, rel_tol)
-
-
-def _made_by(record: dict[str, Any], identity: str, artifact_sha256: str) -> bool:
-    """Whether the model with this identity made the record (records from
-    before identities carry only the pickle's sha256)."""
-    if record.get("model_identity"):
-        return bool(record["model_identity"] == identity)
-    return bool(record["artifact_sha256"] == artifact_sha256)
-
-
-def _replay_here(record: dict[str, Any]) -> Replayed:
-    from regression_model.predict import score_records
-
-    batch = score_records([record["inputs"]])
-    return Replayed(
-        price=batch.predictions[0],
-        interval=batch.intervals[0],
-        errors=[e.as_dict() for e in batch.errors],
-        replayed_by="installed model",
-    )
-
-
-def _replay_elsewhere(record: dict[str, Any]) -> Replayed:
-    from regression_model.replay import replay_inputs
-
-    store = _require_store()
-    stored_model = store.model(record["model_identity"]) if record.get("model_identity") else None
-    libraries = stored_model["manifest"].get("libraries") if stored_model else None
-    batch = replay_inputs(
-        record["model_version"],
-        [record["inputs"]],
-        libraries=libraries,
-        cache_key=record.get("model_identity") or record["artifact_sha256"],
-    )
-    return Replayed(
-        price=batch.predictions[0],
-        interval=batch.intervals[0],
-        errors=batch.errors[0],
-        replayed_by=str(batch.environment),
-    )
-
-
-def _compare(answer: dict[str, Any], replayed: Replayed, rel_tol: float) -> dict[str, Any]:
-    answer["recomputed"] = replayed.price
-    answer["recomputed_interval"] = replayed.interval
-    answer["recomputed_errors"] = _error_messages(replayed.errors)
-    answer["replayed_by"] = replayed.replayed_by
-    differs = [
-        name
-        for name, same in (
-            ("price", _same(answer["stored"], replayed.price, rel_tol)),
-            ("price range", _same_interval(answer["stored_interval"], replayed.interval, rel_tol)),
-            ("errors", answer["stored_errors"] == answer["recomputed_errors"]),
-        )
-        if not same
-    ]
-    answer["match"] = not differs
-    if differs:
-        answer["reason"] = (
-            f"the recording model gives another {' and '.join(differs)} for the stored inputs"
-        )
-    return answer
-
-
-def _error_messages(errors: list[dict[str, Any]] | None) -> list[list[Any]] | None:
-    """A row's rejections as sorted ``[field, message]`` pairs (the row number
-    differs between the recorded call and a one-row replay)."""
-    if not errors:
-        return None
-    return sorted([error.get("field"), error["message"]] for error in errors)
-
-
-def _same(stored: float | None, recomputed: float | None, rel_tol: float) -> bool:
-    if stored is None or recomputed is None:
-        return stored is None and recomputed is None
-    return math.isclose(stored, recomputed, rel_tol=rel_tol)
-
-
-def _same_interval(
-    stored: list[float] | None, recomputed: list[float] | None, rel_tol: float
-) -> bool:
-    if stored is None or recomputed is None:
-        return stored is None and recomputed is None
-    return all(_same(a, b, rel_tol) for a, b in zip(stored, recomputed, strict=True))
+    return replay_record(record, _require_store(), rel_tol=rel_tol)

@@ -62,7 +62,10 @@ def running_index(folder: Path, fallback_url: str | None = None) -> Iterator[Pac
     port = _free_port()
     log = folder.with_name(folder.name + ".log")
     command = [sys.executable, "-m", "pypiserver", "run", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "-a", ".", "-P", ".", str(folder)]
+    # simple-dir: list the folder afresh on each request (the cached backend
+    # refreshes from file-system events, after the test has already asked).
+    command += ["--port", str(port), "-a", ".", "-P", ".", "--backend", "simple-dir"]
+    command += [str(folder)]
     command += ["--fallback-url", fallback_url] if fallback_url else ["--disable-fallback"]
     with log.open("wb") as output:
         server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)

@@ -9,7 +9,9 @@ The index is ``REGRESSION_MODEL_INDEX_URL``, else pip's configured
 the libraries from the installer's usual configuration. uv builds the
 environment when it is found (on PATH, or the ``uv`` package), else
 ``venv`` and pip. ``versions_on_index`` is the index lookup both the replay
-and the publishing script (``tox -e publish``) use.
+and the publishing script (``tox -e publish``) use. ``replay.records``
+replays one stored record with the model that made it, here or there, and
+compares (what ``audit.reproduce`` answers).
 """
 
 from __future__ import annotations
