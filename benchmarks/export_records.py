@@ -143,8 +143,7 @@ def child(code: str, *args: str) -> dict[str, float]:
     return result
 
 
-def median_run(rounds: int, code: str, *args: str) -> dict[str, float]:
-    runs = [child(code, *args) for _ in range(rounds)]
+def median(runs: list[dict[str, float]]) -> dict[str, float]:
     return {
         "rows": runs[0]["rows"],
         "seconds": statistics.median(r["seconds"] for r in runs),
@@ -169,29 +168,41 @@ def main() -> None:
             f"records ({size_mb:,.0f} MB SQLite) built in {time.perf_counter() - began:.0f} s; "
             f"medians of {args.rounds} rounds"
         )
-        idle = median_run(args.rounds, IDLE)
-        unpack = median_run(args.rounds, UNPACK_ONLY)
-        print(f"{'what':<28} {'rows/s':>12} {'seconds':>9} {'peak RSS':>10} {'vs unpack':>10}")
+        # Rounds interleave the baselines and the exports, so a shared machine's
+        # load drifts over all of them alike.
+        runs: dict[str, list[dict[str, float]]] = {}
+        for _ in range(args.rounds):
+            runs.setdefault("idle", []).append(child(IDLE))
+            runs.setdefault("unpack", []).append(child(UNPACK_ONLY))
+            for fmt in args.formats:
+                out = Path(folder) / f"records.{fmt}"
+                runs.setdefault(fmt, []).append(child(EXPORT, str(out), fmt))
+                runs[fmt][-1]["size_mb"] = out.stat().st_size / 1e6
+                out.unlink()
+        report(runs, args.formats)
+
+
+def report(runs: dict[str, list[dict[str, float]]], formats: list[str]) -> None:
+    idle, unpack = median(runs["idle"]), median(runs["unpack"])
+    print(f"{'what':<28} {'rows/s':>12} {'seconds':>9} {'peak RSS':>10} {'vs unpack':>10}")
+    print(
+        f"{'open the store and count':<28} {'':>12} {idle['seconds']:>9.2f} "
+        f"{idle['peak_mb']:>8.0f}MB {'':>10}"
+    )
+    unpack_rate = unpack["rows"] / unpack["seconds"]
+    print(
+        f"{'unpack every chunk only':<28} {unpack_rate:>12,.0f} {unpack['seconds']:>9.1f} "
+        f"{unpack['peak_mb']:>8.0f}MB {'1.00x':>10}"
+    )
+    for fmt in formats:
+        result = median(runs[fmt])
+        rate = result["rows"] / result["seconds"]
+        size = runs[fmt][0]["size_mb"]
         print(
-            f"{'open the store and count':<28} {'':>12} {idle['seconds']:>9.2f} "
-            f"{idle['peak_mb']:>8.0f}MB {'':>10}"
+            f"{'export ' + fmt + f' ({size:,.0f} MB)':<28} {rate:>12,.0f} "
+            f"{result['seconds']:>9.1f} {result['peak_mb']:>8.0f}MB "
+            f"{unpack['seconds'] / result['seconds']:>9.2f}x"
         )
-        unpack_rate = unpack["rows"] / unpack["seconds"]
-        print(
-            f"{'unpack every chunk only':<28} {unpack_rate:>12,.0f} {unpack['seconds']:>9.1f} "
-            f"{unpack['peak_mb']:>8.0f}MB {'1.00x':>10}"
-        )
-        for fmt in args.formats:
-            out = Path(folder) / f"records.{fmt}"
-            result = median_run(args.rounds, EXPORT, str(out), fmt)
-            rate = result["rows"] / result["seconds"]
-            size = out.stat().st_size / 1e6
-            print(
-                f"{'export ' + fmt + f' ({size:,.0f} MB)':<28} {rate:>12,.0f} "
-                f"{result['seconds']:>9.1f} {result['peak_mb']:>8.0f}MB "
-                f"{unpack['seconds'] / result['seconds']:>9.2f}x"
-            )
-            out.unlink()
 
 
 if __name__ == "__main__":
