@@ -5,7 +5,9 @@ Nothing here records or logs: ``predict.make_prediction`` does both around it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,15 +38,35 @@ def score_table(table: TableInput, plan: ScoringPlan, config: Config) -> ScoredB
     """Validate and score a table; one slot per row, in order. Not recorded."""
     batch = validate_table(table, config)
     output = plan.score(batch)
-    scored = _assemble(table, batch, output.prices, config)
-    rows = batch.valid_rows
-    scored.warnings = [
-        RowWarning(int(rows[f.index]), f.field, f.kind, f.message)
-        for f in output.findings
-        if scored.predictions[int(rows[f.index])] is not None
-    ]
-    scored.intervals = _ranges(output.intervals, rows, scored.predictions)
+    with _collector_paused():
+        scored = _assemble(table, batch, output.prices, config)
+        rows = batch.valid_rows
+        scored.warnings = [
+            RowWarning(int(rows[f.index]), f.field, f.kind, f.message)
+            for f in output.findings
+            if scored.predictions[int(rows[f.index])] is not None
+        ]
+        scored.intervals = _ranges(output.intervals, rows, scored.predictions)
     return scored
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while the result lists are built.
+
+    A large batch makes one ``[low, high]`` list per row, and every 700 new
+    lists start a collection that may walk every object of the process (the
+    model, pandas, the caller's data): three quarters of the time of building
+    them. These lists form no cycles, so nothing is left for the collector,
+    which resumes as it was.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _ranges(

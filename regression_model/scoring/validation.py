@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from regression_model.config.core import Config
 from regression_model.scoring.columns import CatColumn, ValidatedBatch
+from regression_model.scoring.factorize import factorize_cells
 from regression_model.scoring.inputs import TableInput
 from regression_model.scoring.rules import FieldRule, field_rules
 from regression_model.scoring.schema import (
@@ -88,7 +89,10 @@ def _as_category_codes(name: str, values: Any, config: Config) -> CatColumn:
                 [None if v is None or v != v else str(int(v)) for v in values]
             )
         # Factorise the numbers first, then name the few distinct codes: 20 -> "20".
-        numbers = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        if isinstance(values, np.ndarray) and values.dtype == np.float64:
+            numbers = values
+        else:
+            numbers = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
         codes, uniques = pd.factorize(numbers, use_na_sentinel=True)
         names = np.empty(len(uniques), dtype=object)
         names[:] = [str(int(u)) for u in uniques]
@@ -249,14 +253,9 @@ def _category_column(
             0, dtype=np.int64
         )
     try:
-        codes, uniques = pd.factorize(
-            values if isinstance(values, pd.Series) else pd.Series(values, dtype=object),
-            use_na_sentinel=True,
-        )
+        codes, categories = factorize_cells(values)
     except TypeError:
         return None
-    codes = np.asarray(codes, dtype=np.int64)
-    categories = np.asarray(uniques, dtype=object)
     remap = np.arange(len(categories) + 1, dtype=np.int64)
     remap[-1] = -1
     doubtful_codes = []
