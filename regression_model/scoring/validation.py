@@ -11,6 +11,7 @@ and give the same verdicts and messages (a test checks it on generated rows):
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -130,6 +131,12 @@ def validate_rows(table: TableInput, config: Config) -> ValidatedBatch:
             clean.append(dict.fromkeys(features))
             continue
         clean.append({name: getattr(checked, name) for name in features})
+    if table.n_rows == 1 and not bad_rows:
+        # One valid row, the common single call: the plan reads its values as
+        # they are, so no column is made unless a required field is missing.
+        row = _row_values(clean[0], config)
+        if not any(_absent(row[name]) for name in config.model_config.required_features):
+            return ValidatedBatch.of_row(row)
     numeric: dict[str, np.ndarray] = {}
     categorical: dict[str, CatColumn] = {}
     for name in features:
@@ -139,6 +146,26 @@ def validate_rows(table: TableInput, config: Config) -> ValidatedBatch:
         else:
             numeric[name] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
     return _finish(table.n_rows, config, bad_rows, errors, numeric, categorical)
+
+
+def _row_values(clean: dict[str, Any], config: Config) -> dict[str, Any]:
+    """One valid record's values as the columns would hold them: floats (NaN
+    for missing), categories as str or None, dwelling codes as text."""
+    rules = field_rules()
+    as_category = config.model_config.numeric_codes_as_category
+    values: dict[str, Any] = {}
+    for name, value in clean.items():
+        if name in as_category:
+            values[name] = None if value is None or value != value else str(int(value))
+        elif rules[name].kind == "category":
+            values[name] = value
+        else:
+            values[name] = math.nan if value is None else float(value)
+    return values
+
+
+def _absent(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def validate_columns(table: TableInput, config: Config) -> ValidatedBatch:

@@ -199,3 +199,25 @@ def test_spline_per_variable_gives_the_same_bits_as_stacked(
         curves.append(state[spline["target"]])
     assert len(curves[0]) == len(test_frame)
     np.testing.assert_array_equal(curves[0], curves[1])
+
+
+@pytest.mark.parametrize("file_name", ["train.csv", "test.csv"])
+def test_a_row_alone_scores_as_in_a_batch(
+    config: Config, file_name: str, train_frame: pd.DataFrame, test_frame: pd.DataFrame
+) -> None:
+    """Every shipped row scored alone (on its Python values, one step at a time)
+    gives its price and range in the batch (numpy columns) to 1e-12 relative, and
+    the same warnings and signals."""
+    frame = train_frame if file_name == "train.csv" else test_frame
+    plan = load_model().plan
+    whole = plan.score(validate_table(FrameInput(frame), config))
+    records = frame.to_dict(orient="records")
+    for position, record in enumerate(records):
+        alone = plan.score(validate_table(RecordsInput([record], {}), config))
+        assert alone.intervals is not None and whole.intervals is not None
+        np.testing.assert_allclose(alone.log_prices, whole.log_prices[[position]], rtol=1e-12)
+        np.testing.assert_allclose(alone.intervals, whole.intervals[[position]], rtol=1e-12)
+        found = [(f.kind, f.field, f.message) for f in whole.findings if f.index == position]
+        assert [(f.kind, f.field, f.message) for f in alone.findings] == found
+        for name, values in whole.signals.items():
+            np.testing.assert_allclose(alone.signals[name], values[[position]], rtol=1e-12)
