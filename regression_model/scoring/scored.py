@@ -32,6 +32,10 @@ class ScoredBatch:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowWarning] = field(default_factory=list)
     intervals: list[list[float] | None] = field(default_factory=list)
+    # The same prices and ranges as arrays, NaN where a row has none: what the
+    # store packs, without walking the lists again.
+    prices: np.ndarray = field(default_factory=lambda: np.empty(0))
+    bounds: np.ndarray | None = None  # (rows, 2), when the model gives ranges
 
 
 def score_table(table: TableInput, plan: ScoringPlan, config: Config) -> ScoredBatch:
@@ -47,6 +51,10 @@ def score_table(table: TableInput, plan: ScoringPlan, config: Config) -> ScoredB
             if scored.predictions[int(rows[f.index])] is not None
         ]
         scored.intervals = _ranges(output.intervals, rows, scored.predictions)
+    if output.intervals is not None:
+        scored.bounds = np.full((table.n_rows, 2), np.nan)
+        scored.bounds[rows] = output.intervals
+        scored.bounds[np.isnan(scored.prices)] = np.nan  # rows refused after pricing
     return scored
 
 
@@ -109,12 +117,14 @@ def _assemble(
             )
     if len(errors) != len(batch.errors):
         errors.sort(key=lambda e: e.row)
-    return ScoredBatch(table=table, predictions=predictions, errors=errors)
+    every_price = np.full(table.n_rows, np.nan)
+    every_price[batch.valid_rows[usable]] = prices[usable]
+    return ScoredBatch(table=table, predictions=predictions, errors=errors, prices=every_price)
 
 
-def group_by_row(items: Iterable[RowError | RowWarning]) -> dict[int, list[dict[str, Any]]]:
-    """Errors or warnings as ``{row: [their dicts]}``, in order."""
+def group_by_row(items: Iterable[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """Errors or warnings (their dicts) as ``{row: [their dicts]}``, in order."""
     grouped: dict[int, list[dict[str, Any]]] = {}
     for item in items:
-        grouped.setdefault(item.row, []).append(item.as_dict())
+        grouped.setdefault(item["row"], []).append(item)
     return grouped

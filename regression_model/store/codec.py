@@ -41,6 +41,9 @@ __all__ = [
     "unpack_rows",
 ]
 
+# What finds a column's codes (-1 for missing) and distinct values.
+Factorize = Callable[[pd.Series], tuple[Any, Any]]
+
 CHUNK_ROWS = 10_000
 FORMAT_VERSION = 1
 _LEVEL = 1
@@ -61,19 +64,26 @@ class RecordChunk:
 
 def pack_call(
     encode_inputs: Callable[[int, int], bytes],
-    predictions: Sequence[float | None],
+    predictions: Sequence[float | None] | np.ndarray,
     errors: Mapping[int, list[dict[str, Any]]],
     warnings: Mapping[int, list[dict[str, Any]]],
-    intervals: Sequence[Sequence[float] | None] | None = None,
+    intervals: Sequence[Sequence[float] | None] | np.ndarray | None = None,
     chunk_rows: int = CHUNK_ROWS,
 ) -> list[RecordChunk]:
     """Pack a call's rows (one per prediction) into chunks; ``encode_inputs(start,
     stop)`` packs the inputs of rows ``start .. stop - 1``; ``intervals`` holds
-    each row's price range (or None), when the model gives ranges."""
-    prices = np.array([math.nan if p is None else p for p in predictions], dtype=np.float64)
+    each row's price range (or None), when the model gives ranges. Prices and
+    ranges may come as arrays already (NaN where a row has none), which spares
+    walking a list per row."""
+    if isinstance(predictions, np.ndarray):
+        prices = predictions.astype(np.float64, copy=False)
+    else:
+        prices = np.array([math.nan if p is None else p for p in predictions], dtype=np.float64)
     n_rows = len(prices)
     bounds = None
-    if intervals is not None:
+    if isinstance(intervals, np.ndarray):
+        bounds = intervals.astype("<f8", copy=False).reshape(n_rows, 2)
+    elif intervals is not None:
         bounds = np.array(
             [(math.nan, math.nan) if r is None else r for r in intervals], dtype="<f8"
         ).reshape(n_rows, 2)
@@ -127,8 +137,10 @@ def unpack_rows(chunk: RecordChunk, rows: Sequence[int]) -> list[dict[str, Any]]
 # ---- inputs ----
 
 
-def encode_frame(frame: pd.DataFrame) -> bytes:
-    """Pack a DataFrame's rows column by column.
+def encode_frame(frame: pd.DataFrame, factorize: Factorize = pd.factorize) -> bytes:
+    """Pack a DataFrame's rows column by column; ``factorize`` finds a text
+    column's codes and distinct values as ``pandas.factorize`` does (the caller
+    may pass a faster equivalent).
 
     Examples
     --------
@@ -141,7 +153,7 @@ def encode_frame(frame: pd.DataFrame) -> bytes:
     columns: list[dict[str, Any]] = []
     buffers: list[bytes] = []
     for name, column in frame.items():
-        spec, buffer = _encode_column(column)
+        spec, buffer = _encode_column(column, factorize)
         columns.append({"name": str(name), **spec})
         buffers.append(buffer)
     header = {"format": "columns", "n_rows": len(frame), "columns": columns}
@@ -195,7 +207,7 @@ def _pack(header: Mapping[str, Any], body: bytes) -> bytes:
     return zlib.compress(raw, _LEVEL)
 
 
-def _encode_column(column: pd.Series) -> tuple[dict[str, Any], bytes]:
+def _encode_column(column: pd.Series, factorize: Factorize) -> tuple[dict[str, Any], bytes]:
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
         array = column.to_numpy()
@@ -206,7 +218,7 @@ def _encode_column(column: pd.Series) -> tuple[dict[str, Any], bytes]:
     if pd.api.types.is_object_dtype(dtype) and inferred not in ("string", "empty"):
         # Mixed Python objects: factorising would equate True with 1, so cell by cell.
         return {"kind": "cells", "values": [json_value(v) for v in column.tolist()]}, b""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes, uniques = factorize(column)
     distinct = [v if isinstance(v, str) else json_value(v) for v in uniques.tolist()]
     packed = np.asarray(codes).astype(_code_dtype(len(distinct)))
     return {"kind": "coded", "dtype": packed.dtype.str, "values": distinct}, packed.tobytes()
@@ -267,9 +279,12 @@ def json_text(record: Mapping[str, Any]) -> str:
         return json.dumps({str(k): json_value(v) for k, v in record.items()}, allow_nan=False)
 
 
-def encode_received(rows: pd.DataFrame | Sequence[Mapping[str, Any]]) -> bytes:
-    """Pack rows as a caller sent them: a DataFrame column by column, records
-    (whose keys may differ) as JSON lines."""
+def encode_received(
+    rows: pd.DataFrame | Sequence[Mapping[str, Any]], factorize: Factorize = pd.factorize
+) -> bytes:
+    """Pack rows as a caller sent them: a DataFrame column by column (see
+    :func:`encode_frame` for ``factorize``), records (whose keys may differ) as
+    JSON lines."""
     if isinstance(rows, pd.DataFrame):
-        return encode_frame(rows)
+        return encode_frame(rows, factorize)
     return encode_json_rows([json_text(record) for record in rows])
