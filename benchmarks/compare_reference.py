@@ -46,7 +46,8 @@ def reference_python() -> Path:
             subprocess.run(
                 [uv, "venv", "--quiet", "--python", sys.executable, str(REFERENCE_VENV)], check=True
             )
-            install = [uv, "pip", "install", "--quiet", "--python", str(python)]
+            install = [uv, "pip", "install", "--quiet", "--compile-bytecode", "--python"]
+            install.append(str(python))
         else:
             subprocess.run([sys.executable, "-m", "venv", str(REFERENCE_VENV)], check=True)
             install = [str(python), "-m", "pip", "install", "--quiet"]

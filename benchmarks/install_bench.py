@@ -98,9 +98,9 @@ def fresh_venv(path: Path, requirement: str) -> Path:
     uv = shutil.which("uv")
     if uv:
         subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(path)], check=True)
-        subprocess.run(
-            [uv, "pip", "install", "--quiet", "--python", str(python), requirement], check=True
-        )
+        # Compiled at install, as pip does: the first call should not pay for it.
+        install = [uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", str(python)]
+        subprocess.run([*install, requirement], check=True)
     else:
         subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "--quiet", requirement], check=True)

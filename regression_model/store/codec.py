@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ __all__ = [
 Factorize = Callable[[pd.Series], tuple[Any, Any]]
 
 CHUNK_ROWS = 10_000
+_MOST_THREADS = 4
 FORMAT_VERSION = 1
 _LEVEL = 1
 
@@ -87,14 +89,16 @@ def pack_call(
         bounds = np.array(
             [(math.nan, math.nan) if r is None else r for r in intervals], dtype="<f8"
         ).reshape(n_rows, 2)
+    starts = list(range(0, n_rows, chunk_rows))
+    stops = [min(start + chunk_rows, n_rows) for start in starts]
+    packed = _encode_chunks(encode_inputs, starts, stops)
     chunks = []
-    for start in range(0, n_rows, chunk_rows):
-        stop = min(start + chunk_rows, n_rows)
+    for start, stop, inputs in zip(starts, stops, packed, strict=True):
         chunks.append(
             RecordChunk(
                 first_row=start,
                 n_rows=stop - start,
-                inputs=encode_inputs(start, stop),
+                inputs=inputs,
                 predictions=prices[start:stop].astype("<f8").tobytes(),
                 errors=_rows_json(errors, start, stop),
                 warnings=_rows_json(warnings, start, stop),
@@ -102,6 +106,21 @@ def pack_call(
             )
         )
     return chunks
+
+
+def _encode_chunks(
+    encode_inputs: Callable[[int, int], bytes], starts: list[int], stops: list[int]
+) -> list[bytes]:
+    """Each chunk's packed inputs, in order. Several chunks are packed on threads
+    (at most one per core, and _MOST_THREADS): zlib and numpy release the GIL,
+    and compressing is most of the packing."""
+    workers = min(_MOST_THREADS, os.cpu_count() or 1, len(starts))
+    if workers < 2:
+        return [encode_inputs(start, stop) for start, stop in zip(starts, stops, strict=True)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="regression-model-store") as pool:
+        return list(pool.map(encode_inputs, starts, stops))
 
 
 def _rows_json(by_row: Mapping[int, list[dict[str, Any]]], start: int, stop: int) -> str | None:

@@ -175,3 +175,20 @@ def test_a_faster_factorize_packs_the_same_bytes(frame: pd.DataFrame) -> None:
 
     for variant in (frame, frame.astype({"zone": "str", "street": "str"})):
         assert encode_frame(variant, factorize_cells) == encode_frame(variant)
+
+
+def test_chunks_packed_on_threads_equal_those_packed_in_turn(monkeypatch: Any) -> None:
+    """Many chunks are packed on threads; the chunks are those packed one after
+    another, in order."""
+    from regression_model.store import codec
+
+    frame = pd.DataFrame({"GrLivArea": range(50), "Street": ["Pave", "Grvl"] * 25})
+    prices = [float(i) for i in range(50)]
+
+    def encode(a: int, b: int) -> bytes:
+        return encode_frame(frame.iloc[a:b])
+
+    threaded = pack_call(encode, prices, {}, {}, chunk_rows=7)
+    monkeypatch.setattr(codec, "_MOST_THREADS", 1)
+    assert pack_call(encode, prices, {}, {}, chunk_rows=7) == threaded
+    assert [c.first_row for c in threaded] == list(range(0, 50, 7))
