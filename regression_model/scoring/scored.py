@@ -101,8 +101,15 @@ def _price(table: TableInput, plan: ScoringPlan, config: Config) -> _Priced:
         return _price_part(table, 0, plan, config)
     from concurrent.futures import ThreadPoolExecutor
 
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
     bounds = np.linspace(0, table.n_rows, n_parts + 1).astype(int).tolist()
-    with ThreadPoolExecutor(n_parts, thread_name_prefix="regression-model") as pool:
+    # The parts already keep every core busy: BLAS threads on top of them (the
+    # joint-range check's matrix product) would only contend for the cores.
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        ThreadPoolExecutor(n_parts, thread_name_prefix="regression-model") as pool,
+    ):
         parts = list(
             pool.map(
                 lambda start, stop: _price_part(table.rows(start, stop), start, plan, config),
