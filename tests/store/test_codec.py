@@ -192,3 +192,26 @@ def test_chunks_packed_on_threads_equal_those_packed_in_turn(monkeypatch: Any) -
     monkeypatch.setattr(codec, "_MOST_THREADS", 1)
     assert pack_call(encode, prices, {}, {}, chunk_rows=7) == threaded
     assert [c.first_row for c in threaded] == list(range(0, 50, 7))
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["GrLivArea", "Street", "LotFrontage", "x"]),
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(-(2**70), 2**70),
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.text(max_size=5),
+            st.lists(st.floats(allow_nan=True), max_size=2),
+            st.sampled_from([np.int64(3), np.float64("nan"), np.str_("RL"), pd.NA]),
+        ),
+    )
+)
+def test_json_text_writes_each_cell_as_json_value_does(record: dict[str, Any]) -> None:
+    """A record's JSON text is that of each cell through json_value: NaN,
+    infinities and NA as null, numpy scalars unwrapped, nested lists converted."""
+    from regression_model.store.codec import json_value
+
+    expected = json.dumps({k: json_value(v) for k, v in record.items()}, allow_nan=False)
+    assert json_text(record) == expected
