@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -40,10 +41,17 @@ def reference_python() -> Path:
     python = REFERENCE_VENV / "bin" / "python"
     if not python.exists():
         print(f"creating the reference environment in {REFERENCE_VENV} ...", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(REFERENCE_VENV)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", *REFERENCE_REQUIREMENTS], check=True
-        )
+        uv = shutil.which("uv")
+        if uv:  # seconds, where pip takes minutes
+            subprocess.run(
+                [uv, "venv", "--quiet", "--python", sys.executable, str(REFERENCE_VENV)], check=True
+            )
+            install = [uv, "pip", "install", "--quiet", "--compile-bytecode", "--python"]
+            install.append(str(python))
+        else:
+            subprocess.run([sys.executable, "-m", "venv", str(REFERENCE_VENV)], check=True)
+            install = [str(python), "-m", "pip", "install", "--quiet"]
+        subprocess.run([*install, *REFERENCE_REQUIREMENTS], check=True)
     return python
 
 

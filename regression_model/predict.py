@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from regression_model.config.core import get_config
 from regression_model.model import LoadedModel, load_model
+from regression_model.scoring.factorize import factorize_cells
 from regression_model.scoring.inputs import as_table
 from regression_model.scoring.scored import ScoredBatch, group_by_row, score_table
 from regression_model.store.codec import decode_inputs, encode_received, pack_call
@@ -94,11 +95,12 @@ def make_prediction(*, input_data: Any) -> dict[str, Any]:
     scored = score_table(table, model.plan, config)
     call_id = new_id()
     id_prefix, prediction_ids = new_row_ids(table.n_rows)
-    if store is not None:
-        _record(store, scored, model, call_id, id_prefix)
-    _log_call(scored, model, call_id, prediction_ids, time.perf_counter() - started)
+    # Each error and warning as a dict once: the result, the store and the log share them.
     errors = [e.as_dict() for e in scored.errors]
     warnings = [w.as_dict() for w in scored.warnings]
+    if store is not None:
+        _record(store, scored, model, call_id, id_prefix, errors, warnings)
+    _log_call(scored, model, call_id, prediction_ids, time.perf_counter() - started, warnings)
     return {
         "predictions": scored.predictions,
         "version": model.version,
@@ -115,6 +117,8 @@ def _record(
     model: LoadedModel,
     call_id: str,
     id_prefix: str,
+    errors: list[dict[str, Any]],
+    warnings: list[dict[str, Any]],
 ) -> None:
     """Write the call's records; PredictionStoreError propagates, so the caller
     gets no prediction that is not recorded."""
@@ -124,11 +128,13 @@ def _record(
         created_at=datetime.now(timezone.utc),
         model=model.store_record,
         chunks=pack_call(
-            lambda start, stop: encode_received(scored.table.received(start, stop)),
-            scored.predictions,
-            group_by_row(scored.errors),
-            group_by_row(scored.warnings),
-            scored.intervals,
+            lambda start, stop: encode_received(
+                scored.table.received(start, stop), factorize=factorize_cells
+            ),
+            scored.prices,
+            group_by_row(errors),
+            group_by_row(warnings),
+            scored.bounds,
         ),
     )
 
@@ -139,19 +145,20 @@ def _log_call(
     call_id: str,
     prediction_ids: list[str],
     seconds: float,
+    warnings: list[dict[str, Any]],
 ) -> None:
-    by_row = group_by_row(scored.errors)
+    rejected = len({e.row for e in scored.errors})
     logger.info(
         "scored %d rows, rejected %d, model %s, %.1f ms",
         len(scored.predictions),
-        len(by_row),
+        rejected,
         model.version,
         seconds * 1000,
         extra={
             "call_id": call_id,
             "model_version": model.version,
             "rows": len(scored.predictions),
-            "rejected_rows": len(by_row),
+            "rejected_rows": rejected,
             "duration_ms": round(seconds * 1000, 3),
         },
     )
@@ -160,10 +167,11 @@ def _log_call(
             "%d rows priced beyond what the model learned: %s",
             len({w.row for w in scored.warnings}),
             "; ".join(f"row {w.row}: {w.message}" for w in scored.warnings[:5]),
-            extra={"call_id": call_id, "warnings": [w.as_dict() for w in scored.warnings]},
+            extra={"call_id": call_id, "warnings": warnings},
         )
     if not logger.isEnabledFor(logging.DEBUG):
         return
+    by_row = group_by_row(e.as_dict() for e in scored.errors)
     # The inputs as the store keeps them, so the log and the store agree.
     n_rows = scored.table.n_rows
     inputs = decode_inputs(encode_received(scored.table.received(0, n_rows)), range(n_rows))

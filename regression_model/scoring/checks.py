@@ -9,7 +9,7 @@ import numpy as np
 
 from regression_model.scoring import messages
 from regression_model.scoring.signals import FIELDS_OUT_OF_RANGE, JOINT_DISTANCE
-from regression_model.scoring.state import Finding, Operation, State, number_column
+from regression_model.scoring.state import Finding, Operation, RowState, State, number_column
 
 __all__ = [
     "field_ranges",
@@ -20,6 +20,7 @@ __all__ = [
 def field_ranges(columns: list[str], lower: list[float], upper: list[float]) -> Operation:
     """Warn about each present value beyond its column's training range."""
     low, high = np.array(lower, dtype=np.float64), np.array(upper, dtype=np.float64)
+    bounds = list(zip(columns, low.tolist(), high.tolist(), strict=True))
 
     def run(state: State) -> None:
         count = np.zeros(state.n_rows)
@@ -37,7 +38,17 @@ def field_ranges(columns: list[str], lower: list[float], upper: list[float]) -> 
                 state.findings.append(Finding(index, messages.OUT_OF_RANGE, name, message))
         state.add_signal(FIELDS_OUT_OF_RANGE, count)
 
-    return run
+    def row(values: RowState) -> None:
+        count = 0.0
+        for name, lowest, highest in bounds:
+            value = values[name]
+            if value < lowest or value > highest:
+                count += 1.0
+                message = messages.beyond_range(name, value, lowest, highest)
+                values.findings.append(Finding(0, messages.OUT_OF_RANGE, name, message))
+        values.add_signal(FIELDS_OUT_OF_RANGE, count)
+
+    return Operation(run, row)
 
 
 def joint_range(spec: dict[str, Any]) -> Operation:
@@ -55,23 +66,39 @@ def joint_range(spec: dict[str, Any]) -> Operation:
     offset = (mean @ (whitening / scale[:, None]))[:, None]
     precision = whitening @ whitening.T
 
-    def run(state: State) -> None:
-        whitened = scaled @ np.vstack([number_column(state, c) for c in columns])
+    def distances(x: np.ndarray) -> np.ndarray:
+        """Each row's distance; ``x`` holds the columns, one row per column."""
+        whitened = scaled @ x
         whitened -= offset
-        distance = np.sqrt(np.einsum("ij,ij->j", whitened, whitened))
-        state.add_signal(JOINT_DISTANCE, distance)
+        distance: np.ndarray = np.sqrt(np.einsum("ij,ij->j", whitened, whitened))
+        return distance
+
+    def flag(x: np.ndarray, distance: np.ndarray, found: list[Finding]) -> None:
+        """Warn about the rows beyond the threshold, naming the columns that add
+        most to their distance."""
         flagged = np.flatnonzero(distance > threshold)
         if not len(flagged):
             return
-        rows = (np.vstack([number_column(state, c)[flagged] for c in columns]).T - mean) / scale
+        rows = (x[:, flagged].T - mean) / scale
         # Each column's share of a row's squared distance: z_i (P z)_i.
         shares = rows * (rows @ precision)
         order = np.argsort(-shares, axis=1, kind="stable")[:, :named]
         for index, top in zip(flagged.tolist(), order.tolist(), strict=True):
             fields = [columns[i] for i in top]
             message = messages.unusual_combination(fields, float(distance[index]), share, threshold)
-            state.findings.append(
-                Finding(index, messages.UNUSUAL_COMBINATION, ", ".join(fields), message)
-            )
+            found.append(Finding(index, messages.UNUSUAL_COMBINATION, ", ".join(fields), message))
 
-    return run
+    def run(state: State) -> None:
+        x = np.vstack([number_column(state, c) for c in columns])
+        distance = distances(x)
+        state.add_signal(JOINT_DISTANCE, distance)
+        flag(x, distance, state.findings)
+
+    def row(values: RowState) -> None:
+        # The batch's arithmetic on a batch of one: a single numpy pass either way.
+        x = np.array([[values[c]] for c in columns], dtype=np.float64)
+        distance = distances(x)
+        values.add_signal(JOINT_DISTANCE, float(distance[0]))
+        flag(x, distance, values.findings)
+
+    return Operation(run, row)

@@ -57,15 +57,72 @@ class CatColumn:
         return values
 
 
-@dataclass
 class ValidatedBatch:
-    """The valid rows of one call, column by column, and the errors of the others."""
+    """The valid rows of one call, column by column, and the errors of the others.
 
-    n_rows: int
-    valid_rows: np.ndarray
-    errors: list[RowError]
-    numeric: dict[str, np.ndarray]
-    categorical: dict[str, CatColumn]
+    A call of one valid row can also be made from that row's Python values
+    (:meth:`of_row`): the scoring plan reads them as they are, and the columns
+    are only made if something asks for them.
+    """
+
+    def __init__(
+        self,
+        n_rows: int,
+        valid_rows: np.ndarray,
+        errors: list[RowError],
+        numeric: dict[str, np.ndarray],
+        categorical: dict[str, CatColumn],
+    ) -> None:
+        self.n_rows = n_rows
+        self.valid_rows = valid_rows
+        self.errors = errors
+        self._numeric: dict[str, np.ndarray] | None = numeric
+        self._categorical: dict[str, CatColumn] | None = categorical
+        self._row: dict[str, Any] | None = None
+
+    @classmethod
+    def of_row(cls, values: dict[str, Any]) -> ValidatedBatch:
+        """A call of one valid row, from its values as :meth:`row_values` gives them."""
+        batch = cls(1, np.zeros(1, dtype=np.int64), [], {}, {})
+        batch._numeric = batch._categorical = None
+        batch._row = values
+        return batch
+
+    @property
+    def numeric(self) -> dict[str, np.ndarray]:
+        """The numeric columns, float64 (NaN for missing)."""
+        if self._numeric is None:
+            self._make_columns()
+        assert self._numeric is not None
+        return self._numeric
+
+    @property
+    def categorical(self) -> dict[str, CatColumn]:
+        """The categorical columns."""
+        if self._categorical is None:
+            self._make_columns()
+        assert self._categorical is not None
+        return self._categorical
+
+    def _make_columns(self) -> None:
+        assert self._row is not None
+        self._numeric, self._categorical = {}, {}
+        for name, value in self._row.items():
+            if value is None or isinstance(value, str):
+                self._categorical[name] = CatColumn.from_values([value])
+            else:
+                self._numeric[name] = np.array([value], dtype=np.float64)
+
+    def row_values(self, position: int) -> dict[str, Any]:
+        """The valid row at ``position`` as Python values: a float per number
+        (NaN when missing), a str or None per category."""
+        if self._row is not None:
+            return dict(self._row)
+        values: dict[str, Any] = {name: float(v[position]) for name, v in self.numeric.items()}
+        for name, cat in self.categorical.items():
+            code = cat.codes[position]
+            values[name] = None if code < 0 else cat.categories[code]
+        return values
 
     def take(self, positions: np.ndarray) -> ValidatedBatch:
         """The valid rows at ``positions`` (among the valid rows) as a batch of

@@ -15,6 +15,7 @@ often as ``coverage`` says (see ``regression_model.training.intervals``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,6 +114,26 @@ class IntervalModel:
         sigma: np.ndarray = np.maximum(np.exp(log_sigma), self.floor)
         return sigma
 
+    def row_bounds(
+        self, log_price: float, signals: Mapping[str, float], values: Mapping[str, Any]
+    ) -> tuple[float, float]:
+        """:meth:`bounds` of one row, on Python floats; ``values`` holds the row's
+        category of each column of ``tables``."""
+        low_knot, high_knot = self.features.log_knots
+        features = (
+            log_price,
+            max(low_knot - log_price, 0.0),
+            max(log_price - high_knot, 0.0),
+            signals.get(BEYOND_TRAINING, 0.0),
+            signals.get(RARE_CATEGORIES, 0.0),
+        )
+        log_sigma = self.intercept + float(self.weights @ np.array(features))
+        for column, table in self.tables.items():
+            label = values[column]
+            log_sigma += 0.0 if label is None else table.get(str(label), 0.0)
+        sigma = max(_exp(log_sigma), self.floor)
+        return _exp(log_price - self.q_low * sigma), _exp(log_price + self.q_high * sigma)
+
     def bounds(
         self,
         log_prices: np.ndarray,
@@ -125,3 +146,11 @@ class IntervalModel:
             np.column_stack([log_prices - self.q_low * sigma, log_prices + self.q_high * sigma])
         )
         return bounds
+
+
+def _exp(value: float) -> float:
+    """np.exp's answer for one float: inf on overflow, not an error."""
+    try:
+        return math.exp(value)
+    except OverflowError:
+        return math.inf

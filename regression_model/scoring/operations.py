@@ -3,12 +3,17 @@ each built from one JSON entry of the plan spec by ``BUILDERS``.
 
 An operation transforms the ``State`` (columns by name) in place, as the
 pipeline step it was compiled from transforms a DataFrame; the range checks
-among them (``checks``) add warnings and per-row signals instead.
+among them (``checks``) add warnings and per-row signals instead. Each also
+has a row form over one row's Python values (``RowState``), for single-row
+calls, doing the same arithmetic in the same order.
 """
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,6 +24,7 @@ from regression_model.scoring.columns import CatColumn
 from regression_model.scoring.signals import RARE_CATEGORIES
 from regression_model.scoring.state import (
     Operation,
+    RowState,
     State,
     category_column,
     number_column,
@@ -45,7 +51,11 @@ def _fill_category(column: str, value: Any) -> Operation:
         filled[:] = categories
         state[column] = CatColumn(codes, filled, False)
 
-    return run
+    def row(values: RowState) -> None:
+        if values[column] is None:
+            values[column] = value
+
+    return Operation(run, row)
 
 
 def _fill_number(column: str, value: float) -> Operation:
@@ -55,7 +65,11 @@ def _fill_number(column: str, value: float) -> Operation:
         if missing.any():
             state[column] = np.where(missing, value, values)
 
-    return run
+    def row(values: RowState) -> None:
+        if math.isnan(values[column]):
+            values[column] = value
+
+    return Operation(run, row)
 
 
 def _missing_indicator(column: str, target: str) -> Operation:
@@ -66,14 +80,22 @@ def _missing_indicator(column: str, target: str) -> Operation:
         else:
             state[target] = np.isnan(values).astype(np.float64)
 
-    return run
+    def row(values: RowState) -> None:
+        value = values[column]
+        missing = value is None or (isinstance(value, float) and math.isnan(value))
+        values[target] = 1.0 if missing else 0.0
+
+    return Operation(run, row)
 
 
 def _subtract(target: str, left: str, right: str) -> Operation:
     def run(state: State) -> None:
         state[target] = number_column(state, left) - number_column(state, right)
 
-    return run
+    def row(values: RowState) -> None:
+        values[target] = values[left] - values[right]
+
+    return Operation(run, row)
 
 
 def _combine(target: str, columns: list[str], function: str) -> Operation:
@@ -83,21 +105,38 @@ def _combine(target: str, columns: list[str], function: str) -> Operation:
         stacked = np.vstack([number_column(state, c) for c in columns])
         state[target] = np.asarray(reducer(stacked, axis=0), dtype=np.float64)
 
-    return run
+    def row(values: RowState) -> None:
+        # numpy's own reducer: its NaN handling, not Python's max and min.
+        values[target] = float(reducer(np.array([values[c] for c in columns]), axis=0))
+
+    return Operation(run, row)
 
 
 def _log_shift(column: str, shift: float) -> Operation:
     def run(state: State) -> None:
         state[column] = np.log(number_column(state, column) + shift)
 
-    return run
+    def row(values: RowState) -> None:
+        values[column] = _log(values[column] + shift)
+
+    return Operation(run, row)
+
+
+def _log(value: float) -> float:
+    """np.log's answer for one float: -inf at 0 and NaN below, not an error."""
+    if value > 0:
+        return math.log(value)
+    return -math.inf if value == 0 else math.nan
 
 
 def _binarize(column: str, threshold: float) -> Operation:
     def run(state: State) -> None:
         state[column] = (number_column(state, column) > threshold).astype(np.float64)
 
-    return run
+    def row(values: RowState) -> None:
+        values[column] = 1.0 if values[column] > threshold else 0.0
+
+    return Operation(run, row)
 
 
 def _map_categories(column: str, mapping: dict[str, float]) -> Operation:
@@ -112,7 +151,14 @@ def _map_categories(column: str, mapping: dict[str, float]) -> Operation:
             raise ValueError(f"OrdinalMapper: column {column!r} holds labels its mapping lacks")
         state[column] = mapped
 
-    return run
+    def row(values: RowState) -> None:
+        label = values[column]
+        mapped = math.nan if label is None else float(mapping.get(label, math.nan))
+        if math.isnan(mapped):
+            raise ValueError(f"OrdinalMapper: column {column!r} holds labels its mapping lacks")
+        values[column] = mapped
+
+    return Operation(run, row)
 
 
 def _rare_labels(column: str, frequent: list[str], replacement: str) -> Operation:
@@ -127,17 +173,45 @@ def _rare_labels(column: str, frequent: list[str], replacement: str) -> Operatio
         pooled = np.array([c not in keep for c in cat.categories] + [False])
         state.add_signal(RARE_CATEGORIES, pooled[cat.codes].astype(np.float64))
 
-    return run
+    def row(values: RowState) -> None:
+        label = values[column]
+        pooled = label is not None and label not in keep
+        if pooled:
+            values[column] = replacement
+        values.add_signal(RARE_CATEGORIES, 1.0 if pooled else 0.0)
+
+    return Operation(run, row)
+
+
+# From this many rows on, the spline is evaluated variable by variable.
+_PER_VARIABLE_FROM = 256
 
 
 def _piecewise_polynomials(spec: dict[str, Any]) -> Operation:
     """A spline step folded with its weights. Per variable: a polynomial per knot
     interval (highest power first, in powers of x - interval start); beyond the
     training range [low, high], the end value plus the end slope per unit
-    (``slope_below``, ``slope_above``: 0 for constant extrapolation). All
-    variables are evaluated together, as one (variables x rows) array, so a
-    single row costs a dozen numpy calls, not a dozen per variable; ``target``
-    receives the sum of the curves, which the linear head adds with weight 1."""
+    (``slope_below``, ``slope_above``: 0 for constant extrapolation); ``target``
+    receives the sum of the curves, which the linear head adds with weight 1.
+
+    A few rows are evaluated all variables together, as one (variables x rows)
+    array, so a single row costs a dozen numpy calls, not a dozen per variable.
+    Many rows are evaluated one variable at a time: the arrays stay in the
+    processor's cache, which the stacked ones (rows x 23 variables) outgrow,
+    and finding the interval is one binary search per value. Both do the same
+    arithmetic in the same order, so they give the same bits.
+    """
+    stacked = _stacked_polynomials(spec)
+    per_variable = _polynomials_per_variable(spec)
+
+    def run(state: State) -> None:
+        (stacked if state.n_rows < _PER_VARIABLE_FROM else per_variable)(state)
+
+    return Operation(run, per_variable.row)
+
+
+def _stacked_polynomials(spec: dict[str, Any]) -> Callable[[State], None]:
+    """The spline over a (variables x rows) array: few numpy calls per batch."""
     columns, target = list(spec["columns"]), str(spec["target"])
     intervals = max(len(b) for b in spec["breaks"])
     # Pad shorter variables with intervals starting at +inf: never reached.
@@ -179,6 +253,87 @@ def _piecewise_polynomials(spec: dict[str, Any]) -> Operation:
     return run
 
 
+@dataclass(frozen=True)
+class _Curve:
+    """One variable's polynomials: interval starts and a table per power, as
+    arrays for columns and as lists for a single row."""
+
+    column: str
+    low: float
+    high: float
+    starts: np.ndarray
+    powers: list[np.ndarray]  # highest power first, one entry per interval
+    below: float  # end slopes
+    above: float
+
+    @property
+    def row_tables(self) -> tuple[list[float], list[list[float]]]:
+        return self.starts.tolist(), [p.tolist() for p in self.powers]
+
+
+def _polynomials_per_variable(spec: dict[str, Any]) -> Operation:
+    """The spline one variable at a time: for many rows, and for a single one."""
+    target = str(spec["target"])
+    curves = [
+        _Curve(
+            column=str(column),
+            low=float(low),
+            high=float(high),
+            starts=np.array(breaks, dtype=np.float64),
+            powers=[np.ascontiguousarray(p) for p in np.array(coefficients, dtype=np.float64).T],
+            below=float(below),
+            above=float(above),
+        )
+        for column, low, high, breaks, coefficients, below, above in zip(
+            spec["columns"],
+            spec["low"],
+            spec["high"],
+            spec["breaks"],
+            spec["coefficients"],
+            spec["slope_below"],
+            spec["slope_above"],
+            strict=True,
+        )
+    ]
+    linear_ends = any(c.below or c.above for c in curves)
+    tables = [c.row_tables for c in curves]
+
+    def run(state: State) -> None:
+        total = np.zeros(state.n_rows)
+        for curve in curves:
+            x = number_column(state, curve.column)
+            inside = np.clip(x, curve.low, curve.high)
+            entry = np.searchsorted(curve.starts[1:], inside, side="right")
+            offset = inside - curve.starts.take(entry)
+            value = curve.powers[0].take(entry)
+            for power in curve.powers[1:]:
+                value *= offset
+                value += power.take(entry)
+            if linear_ends:
+                beyond = x - inside
+                value += beyond * np.where(beyond < 0, curve.below, curve.above)
+            total += value
+        state[target] = total
+
+    def row(values: RowState) -> None:
+        total = 0.0
+        for curve, (starts, powers) in zip(curves, tables, strict=True):
+            x = values[curve.column]
+            inside = curve.low if x < curve.low else curve.high if x > curve.high else x
+            entry = bisect_right(starts, inside, lo=1) - 1
+            offset = inside - starts[entry]
+            value = powers[0][entry]
+            for power in powers[1:]:
+                value = value * offset + power[entry]
+            if linear_ends:
+                beyond = x - inside
+                value += beyond * (curve.below if beyond < 0 else curve.above)
+            total += value
+        values[target] = total
+
+    return Operation(run, row)
+
+
 def _category_slopes(spec: dict[str, Any]) -> Operation:
     """A weight per category times the clipped, centred variable (a slope per
     category, folded with the head's weights)."""
@@ -193,7 +348,12 @@ def _category_slopes(spec: dict[str, Any]) -> Operation:
             np.clip(number_column(state, variable), low, high) - center
         )
 
-    return run
+    def row(values: RowState) -> None:
+        label, x = values[category], values[variable]
+        weight = 0.0 if label is None else weights.get(str(label), 0.0)
+        values[target] = weight * ((low if x < low else high if x > high else x) - center)
+
+    return Operation(run, row)
 
 
 # Each operation a spec may name, and how to build it from its JSON.

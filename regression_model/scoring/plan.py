@@ -28,6 +28,7 @@ from regression_model.scoring.signals import BEYOND_TRAINING
 from regression_model.scoring.state import (
     Finding,
     Operation,
+    RowState,
     State,
     category_column,
     number_column,
@@ -75,6 +76,15 @@ class LinearHead:
             total += weights[cat.codes]
         log_prices: np.ndarray = total
         return log_prices
+
+    def row_log_price(self, values: RowState) -> float:
+        """The linear model's log price of one row."""
+        numbers = np.array([values[name] for name in self._numeric_names], dtype=np.float64)
+        total = self.intercept + float(self._numeric_weights @ numbers)
+        for name, table in self.tables.items():
+            label = values[name]
+            total += 0.0 if label is None else table.get(label, 0.0)
+        return total
 
 
 @dataclass
@@ -153,9 +163,19 @@ class ScoringPlan:
                     )
                 )
 
+    def _unseen_category_of_row(self, values: RowState) -> None:
+        """:meth:`_unseen_categories` for one row's values."""
+        for column, seen in self.seen_categories.items():
+            label = values.get(column)
+            if label is not None and label not in seen:
+                message = messages.unseen_category(column, str(label))
+                values.findings.append(Finding(0, messages.UNSEEN_CATEGORY, column, message))
+
     def score(self, batch: ValidatedBatch) -> PlanOutput:
         """Prices, warnings and per-row signals for the batch's valid rows."""
         n_rows = len(batch.valid_rows)
+        if n_rows == 1 and self.head is not None:
+            return self._score_row(batch.row_values(0))
         state = State({**batch.numeric, **batch.categorical}, n_rows)
         if n_rows == 0:
             return PlanOutput(np.empty(0), [], {}, state)
@@ -178,6 +198,24 @@ class ScoringPlan:
             )
         return output
 
+    def _score_row(self, row: dict[str, Any]) -> PlanOutput:
+        """:meth:`score` for a batch of one valid row, on its Python values: the
+        same steps, without a numpy call per step and column."""
+        values = RowState(row)
+        self._unseen_category_of_row(values)
+        for operation in self.operations:
+            operation.row(values)
+        assert self.head is not None  # the caller checked
+        log_price = self.head.row_log_price(values)
+        values.findings.sort()
+        values.signals[BEYOND_TRAINING] = 1.0 if values.findings else 0.0
+        signals = {name: np.array([value]) for name, value in values.signals.items()}
+        output = PlanOutput(np.array([log_price]), values.findings, signals, values)
+        if self.intervals is not None:
+            low, high = self.intervals.row_bounds(log_price, values.signals, values)
+            output.intervals = np.array([[low, high]])
+        return output
+
     def predict(self, batch: ValidatedBatch) -> np.ndarray:
         """Prices for the batch's valid rows, in their order."""
         return self.score(batch).prices
@@ -197,8 +235,21 @@ class PlanOutput:
     log_prices: np.ndarray
     findings: list[Finding]
     signals: dict[str, np.ndarray]
-    state: State  # the columns after the last operation
+    final: State | RowState  # the columns (or a single row's values) after the last operation
     intervals: np.ndarray | None = None  # (rows, 2) dollars, when the plan is calibrated
+
+    @property
+    def state(self) -> State:
+        """The columns after the last operation (a single row's, made columns of one)."""
+        if isinstance(self.final, State):
+            return self.final
+        columns: dict[str, Any] = {
+            name: CatColumn.from_values([value])
+            if value is None or isinstance(value, str)
+            else np.array([value], dtype=np.float64)
+            for name, value in self.final.items()
+        }
+        return State(columns, 1)
 
     @property
     def prices(self) -> np.ndarray:

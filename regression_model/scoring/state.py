@@ -6,12 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from regression_model.scoring.columns import CatColumn
 
-__all__ = ["Column", "Finding", "Operation", "State", "category_column", "number_column"]
+__all__ = [
+    "Column",
+    "Finding",
+    "Operation",
+    "RowState",
+    "State",
+    "category_column",
+    "number_column",
+]
 
 Column = np.ndarray | CatColumn
 
@@ -50,7 +59,35 @@ class State(dict[str, Column]):
             self.signals[name] = np.asarray(values, dtype=np.float64)
 
 
-Operation = Callable[[State], None]
+class RowState(dict[str, Any]):
+    """One row's values by name as the operations transform them: a float for
+    a number (NaN when missing), a str or None for a category; plus what the
+    checks find (``index`` 0) and the row's signals.
+
+    A single row scored this way costs a few Python operations per step, where
+    its columns of one value would cost a few numpy calls each.
+    """
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self.findings: list[Finding] = []
+        self.signals: dict[str, float] = {}
+
+    def add_signal(self, name: str, value: float) -> None:
+        """Accumulate a per-row figure, as :meth:`State.add_signal` does."""
+        self.signals[name] = self.signals.get(name, 0.0) + value
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One step of the scoring plan, in two forms that do the same arithmetic:
+    on a batch's columns (calling it) and on a single row's values (``row``)."""
+
+    columns: Callable[[State], None]
+    row: Callable[[RowState], None]
+
+    def __call__(self, state: State) -> None:
+        self.columns(state)
 
 
 def category_column(state: State, name: str) -> CatColumn:

@@ -11,6 +11,7 @@ and give the same verdicts and messages (a test checks it on generated rows):
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 
 from regression_model.config.core import Config
 from regression_model.scoring.columns import CatColumn, ValidatedBatch
+from regression_model.scoring.factorize import factorize_cells
 from regression_model.scoring.inputs import TableInput
 from regression_model.scoring.rules import FieldRule, field_rules
 from regression_model.scoring.schema import (
@@ -88,7 +90,10 @@ def _as_category_codes(name: str, values: Any, config: Config) -> CatColumn:
                 [None if v is None or v != v else str(int(v)) for v in values]
             )
         # Factorise the numbers first, then name the few distinct codes: 20 -> "20".
-        numbers = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        if isinstance(values, np.ndarray) and values.dtype == np.float64:
+            numbers = values
+        else:
+            numbers = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
         codes, uniques = pd.factorize(numbers, use_na_sentinel=True)
         names = np.empty(len(uniques), dtype=object)
         names[:] = [str(int(u)) for u in uniques]
@@ -126,6 +131,12 @@ def validate_rows(table: TableInput, config: Config) -> ValidatedBatch:
             clean.append(dict.fromkeys(features))
             continue
         clean.append({name: getattr(checked, name) for name in features})
+    if table.n_rows == 1 and not bad_rows:
+        # One valid row, the common single call: the plan reads its values as
+        # they are, so no column is made unless a required field is missing.
+        row = _row_values(clean[0], config)
+        if not any(_absent(row[name]) for name in config.model_config.required_features):
+            return ValidatedBatch.of_row(row)
     numeric: dict[str, np.ndarray] = {}
     categorical: dict[str, CatColumn] = {}
     for name in features:
@@ -135,6 +146,26 @@ def validate_rows(table: TableInput, config: Config) -> ValidatedBatch:
         else:
             numeric[name] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
     return _finish(table.n_rows, config, bad_rows, errors, numeric, categorical)
+
+
+def _row_values(clean: dict[str, Any], config: Config) -> dict[str, Any]:
+    """One valid record's values as the columns would hold them: floats (NaN
+    for missing), categories as str or None, dwelling codes as text."""
+    rules = field_rules()
+    as_category = config.model_config.numeric_codes_as_category
+    values: dict[str, Any] = {}
+    for name, value in clean.items():
+        if name in as_category:
+            values[name] = None if value is None or value != value else str(int(value))
+        elif rules[name].kind == "category":
+            values[name] = value
+        else:
+            values[name] = math.nan if value is None else float(value)
+    return values
+
+
+def _absent(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def validate_columns(table: TableInput, config: Config) -> ValidatedBatch:
@@ -249,14 +280,9 @@ def _category_column(
             0, dtype=np.int64
         )
     try:
-        codes, uniques = pd.factorize(
-            values if isinstance(values, pd.Series) else pd.Series(values, dtype=object),
-            use_na_sentinel=True,
-        )
+        codes, categories = factorize_cells(values)
     except TypeError:
         return None
-    codes = np.asarray(codes, dtype=np.int64)
-    categories = np.asarray(uniques, dtype=object)
     remap = np.arange(len(categories) + 1, dtype=np.int64)
     remap[-1] = -1
     doubtful_codes = []

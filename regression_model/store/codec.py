@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,7 +43,11 @@ __all__ = [
     "unpack_rows",
 ]
 
+# What finds a column's codes (-1 for missing) and distinct values.
+Factorize = Callable[[pd.Series], tuple[Any, Any]]
+
 CHUNK_ROWS = 10_000
+_MOST_THREADS = 4
 FORMAT_VERSION = 1
 _LEVEL = 1
 
@@ -62,30 +67,39 @@ class RecordChunk:
 
 def pack_call(
     encode_inputs: Callable[[int, int], bytes],
-    predictions: Sequence[float | None],
+    predictions: Sequence[float | None] | np.ndarray,
     errors: Mapping[int, list[dict[str, Any]]],
     warnings: Mapping[int, list[dict[str, Any]]],
-    intervals: Sequence[Sequence[float] | None] | None = None,
+    intervals: Sequence[Sequence[float] | None] | np.ndarray | None = None,
     chunk_rows: int = CHUNK_ROWS,
 ) -> list[RecordChunk]:
     """Pack a call's rows (one per prediction) into chunks; ``encode_inputs(start,
     stop)`` packs the inputs of rows ``start .. stop - 1``; ``intervals`` holds
-    each row's price range (or None), when the model gives ranges."""
-    prices = np.array([math.nan if p is None else p for p in predictions], dtype=np.float64)
+    each row's price range (or None), when the model gives ranges. Prices and
+    ranges may come as arrays already (NaN where a row has none), which spares
+    walking a list per row."""
+    if isinstance(predictions, np.ndarray):
+        prices = predictions.astype(np.float64, copy=False)
+    else:
+        prices = np.array([math.nan if p is None else p for p in predictions], dtype=np.float64)
     n_rows = len(prices)
     bounds = None
-    if intervals is not None:
+    if isinstance(intervals, np.ndarray):
+        bounds = intervals.astype("<f8", copy=False).reshape(n_rows, 2)
+    elif intervals is not None:
         bounds = np.array(
             [(math.nan, math.nan) if r is None else r for r in intervals], dtype="<f8"
         ).reshape(n_rows, 2)
+    starts = list(range(0, n_rows, chunk_rows))
+    stops = [min(start + chunk_rows, n_rows) for start in starts]
+    packed = _encode_chunks(encode_inputs, starts, stops)
     chunks = []
-    for start in range(0, n_rows, chunk_rows):
-        stop = min(start + chunk_rows, n_rows)
+    for start, stop, inputs in zip(starts, stops, packed, strict=True):
         chunks.append(
             RecordChunk(
                 first_row=start,
                 n_rows=stop - start,
-                inputs=encode_inputs(start, stop),
+                inputs=inputs,
                 predictions=prices[start:stop].astype("<f8").tobytes(),
                 errors=_rows_json(errors, start, stop),
                 warnings=_rows_json(warnings, start, stop),
@@ -93,6 +107,21 @@ def pack_call(
             )
         )
     return chunks
+
+
+def _encode_chunks(
+    encode_inputs: Callable[[int, int], bytes], starts: list[int], stops: list[int]
+) -> list[bytes]:
+    """Each chunk's packed inputs, in order. Several chunks are packed on threads
+    (at most one per core, and _MOST_THREADS): zlib and numpy release the GIL,
+    and compressing is most of the packing."""
+    workers = min(_MOST_THREADS, os.cpu_count() or 1, len(starts))
+    if workers < 2:
+        return [encode_inputs(start, stop) for start, stop in zip(starts, stops, strict=True)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="regression-model-store") as pool:
+        return list(pool.map(encode_inputs, starts, stops))
 
 
 def _rows_json(by_row: Mapping[int, list[dict[str, Any]]], start: int, stop: int) -> str | None:
@@ -128,8 +157,10 @@ def unpack_rows(chunk: RecordChunk, rows: Sequence[int]) -> list[dict[str, Any]]
 # ---- inputs ----
 
 
-def encode_frame(frame: pd.DataFrame) -> bytes:
-    """Pack a DataFrame's rows column by column.
+def encode_frame(frame: pd.DataFrame, factorize: Factorize = pd.factorize) -> bytes:
+    """Pack a DataFrame's rows column by column; ``factorize`` finds a text
+    column's codes and distinct values as ``pandas.factorize`` does (the caller
+    may pass a faster equivalent).
 
     Examples
     --------
@@ -142,7 +173,7 @@ def encode_frame(frame: pd.DataFrame) -> bytes:
     columns: list[dict[str, Any]] = []
     buffers: list[bytes] = []
     for name, column in frame.items():
-        spec, buffer = _encode_column(column)
+        spec, buffer = _encode_column(column, factorize)
         columns.append({"name": str(name), **spec})
         buffers.append(buffer)
     header = {"format": "columns", "n_rows": len(frame), "columns": columns}
@@ -245,7 +276,7 @@ def _pack(header: Mapping[str, Any], body: bytes) -> bytes:
     return zlib.compress(raw, _LEVEL)
 
 
-def _encode_column(column: pd.Series) -> tuple[dict[str, Any], bytes]:
+def _encode_column(column: pd.Series, factorize: Factorize) -> tuple[dict[str, Any], bytes]:
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
         array = column.to_numpy()
@@ -256,7 +287,7 @@ def _encode_column(column: pd.Series) -> tuple[dict[str, Any], bytes]:
     if pd.api.types.is_object_dtype(dtype) and inferred not in ("string", "empty"):
         # Mixed Python objects: factorising would equate True with 1, so cell by cell.
         return {"kind": "cells", "values": [json_value(v) for v in column.tolist()]}, b""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes, uniques = factorize(column)
     distinct = [v if isinstance(v, str) else json_value(v) for v in uniques.tolist()]
     packed = np.asarray(codes).astype(_code_dtype(len(distinct)))
     return {"kind": "coded", "dtype": packed.dtype.str, "values": distinct}, packed.tobytes()
@@ -310,16 +341,32 @@ def json_value(value: Any) -> Any:
 
 
 def json_text(record: Mapping[str, Any]) -> str:
-    """One record as a JSON object, through :func:`json_value`."""
-    try:
-        return json.dumps(record, allow_nan=False)
-    except (TypeError, ValueError):  # numpy scalars, NaN, objects: convert first
-        return json.dumps({str(k): json_value(v) for k, v in record.items()}, allow_nan=False)
+    """One record as a JSON object, through :func:`json_value`.
+
+    Plain values (text, whole numbers, finite floats, None) are written as
+    they are; only the others go through :func:`json_value`. House records
+    nearly always hold a NaN, and converting every cell after a failed first
+    try took most of the time of recording a single row.
+    """
+    cells = {str(k): v if _plain(v) else json_value(v) for k, v in record.items()}
+    return json.dumps(cells, allow_nan=False)
 
 
-def encode_received(rows: pd.DataFrame | Sequence[Mapping[str, Any]]) -> bytes:
-    """Pack rows as a caller sent them: a DataFrame column by column, records
-    (whose keys may differ) as JSON lines."""
+def _plain(value: Any) -> bool:
+    """Whether JSON writes ``value`` as json_value would: text, a whole number,
+    a finite float (exactly these types, not numpy's) or None."""
+    kind = type(value)
+    if kind is float:
+        return math.isfinite(value)
+    return kind is str or kind is int or kind is bool or value is None
+
+
+def encode_received(
+    rows: pd.DataFrame | Sequence[Mapping[str, Any]], factorize: Factorize = pd.factorize
+) -> bytes:
+    """Pack rows as a caller sent them: a DataFrame column by column (see
+    :func:`encode_frame` for ``factorize``), records (whose keys may differ) as
+    JSON lines."""
     if isinstance(rows, pd.DataFrame):
-        return encode_frame(rows)
+        return encode_frame(rows, factorize)
     return encode_json_rows([json_text(record) for record in rows])

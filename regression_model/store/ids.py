@@ -15,6 +15,8 @@ import re
 import time
 import uuid
 
+import numpy as np
+
 __all__ = [
     "MAX_ROWS",
     "PREFIX_LENGTH",
@@ -25,6 +27,10 @@ __all__ = [
 
 PREFIX_LENGTH = 28  # "xxxxxxxx-xxxx-7xxx-yxxx-xxxx"; then 8 hex digits of row number
 MAX_ROWS = 2**32  # what 8 hex digits can number
+
+# From this many rows on, the ids are written by numpy (see _row_ids).
+_VECTOR_FROM = 64
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 _ID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -37,18 +43,35 @@ def new_id() -> str:
 def new_row_ids(count: int) -> tuple[str, list[str]]:
     """A new call prefix and the ids of rows ``0 .. count-1`` under it.
 
-    Examples
-    --------
-    >>> import uuid
-    >>> from regression_model.store.ids import new_row_ids, parse_row_id
-    >>> prefix, ids = new_row_ids(3)
-    >>> len(set(ids)), uuid.UUID(ids[2]).version, parse_row_id(ids[2]) == (prefix, 2)
-    (3, 7, True)
+        Examples
+        --------
+        >>> import uuid
+
+    import numpy as np
+        >>> from regression_model.store.ids import new_row_ids, parse_row_id
+        >>> prefix, ids = new_row_ids(3)
+        >>> len(set(ids)), uuid.UUID(ids[2]).version, parse_row_id(ids[2]) == (prefix, 2)
+        (3, 7, True)
     """
     if count > MAX_ROWS:
         raise ValueError(f"a call holds at most {MAX_ROWS} rows, not {count}")
     prefix = new_id()[:PREFIX_LENGTH]
-    return prefix, [f"{prefix}{row:08x}" for row in range(count)]
+    if count < _VECTOR_FROM:
+        return prefix, [f"{prefix}{row:08x}" for row in range(count)]
+    return prefix, _row_ids(prefix, count)
+
+
+def _row_ids(prefix: str, count: int) -> list[str]:
+    """The ids of rows ``0 .. count-1``, their text written by numpy: formatting
+    each row number in Python took a tenth of a large batch's scoring time."""
+    width = PREFIX_LENGTH + 8
+    text = np.empty((count, width), dtype=np.uint8)
+    text[:, :PREFIX_LENGTH] = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
+    rows = np.arange(count, dtype=np.uint32)
+    for digit in range(8):  # the row number's hex digits, lowest last
+        text[:, width - 1 - digit] = _HEX_DIGITS[(rows >> (4 * digit)) & 0xF]
+    joined = text.tobytes().decode("ascii")
+    return [joined[start : start + width] for start in range(0, count * width, width)]
 
 
 def parse_row_id(prediction_id: str) -> tuple[str, int] | None:

@@ -66,3 +66,27 @@ def test_both_ways_agree_on_generated_records(rows: list[dict[str, Any]]) -> Non
         validate_columns(FrameInput(frame), config),
         config,
     )
+
+
+def test_a_single_record_gives_the_columns_of_a_batch(
+    config: Config, test_frame: pd.DataFrame
+) -> None:
+    """A valid record validated alone keeps its Python values for the scoring
+    plan; asked for its columns, it gives those of the same record in a batch."""
+    for record in test_frame.head(25).to_dict(orient="records"):
+        alone = validate_rows(RecordsInput([record], {}), config)
+        pair = validate_rows(RecordsInput([record, record], {}), config)
+        assert alone.valid_rows.tolist() == [0] and not alone.errors
+        assert _same_with_nan(alone.row_values(0), pair.row_values(0))
+        assert alone.numeric.keys() == pair.numeric.keys()
+        for name, values in alone.numeric.items():
+            np.testing.assert_array_equal(values, pair.numeric[name][:1])
+        for name, cat in alone.categorical.items():
+            assert cat.values().tolist() == pair.categorical[name].values()[:1].tolist()
+
+
+def _same_with_nan(left: dict[str, Any], right: dict[str, Any]) -> bool:
+    """Equal dicts, NaN equal to NaN."""
+    return left.keys() == right.keys() and all(
+        left[k] == right[k] or (left[k] != left[k] and right[k] != right[k]) for k in left
+    )

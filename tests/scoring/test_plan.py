@@ -173,3 +173,51 @@ def test_plan_warnings_equal_the_pipeline_checks(
     expected |= set(model.pipeline.named_steps["joint_range"].check(before_joint))
     assert found == expected
     assert expected or file_name == "train.csv"
+
+
+def test_spline_per_variable_gives_the_same_bits_as_stacked(
+    config: Config, test_frame: pd.DataFrame
+) -> None:
+    """The spline evaluated one variable at a time (many rows) and all variables
+    together (few rows) give bit-identical curves, on test.csv's rows."""
+    from regression_model.scoring.operations import (
+        _polynomials_per_variable,
+        _stacked_polynomials,
+    )
+    from regression_model.scoring.state import State
+
+    spec = json.loads(json.dumps(compile_spec(load_model().pipeline)))
+    (spline,) = [op for op in spec["operations"] if op["op"] == "piecewise_polynomials"]
+    before = spec["operations"][: spec["operations"].index(spline)]
+    batch = validate_table(FrameInput(test_frame), config)
+    curves = []
+    for evaluate in (_stacked_polynomials(spline), _polynomials_per_variable(spline)):
+        state = State({**batch.numeric, **batch.categorical}, len(batch.valid_rows))
+        for operation in ScoringPlan.from_spec({**spec, "operations": before}).operations:
+            operation(state)
+        evaluate(state)
+        curves.append(state[spline["target"]])
+    assert len(curves[0]) == len(test_frame)
+    np.testing.assert_array_equal(curves[0], curves[1])
+
+
+@pytest.mark.parametrize("file_name", ["train.csv", "test.csv"])
+def test_a_row_alone_scores_as_in_a_batch(
+    config: Config, file_name: str, train_frame: pd.DataFrame, test_frame: pd.DataFrame
+) -> None:
+    """Every shipped row scored alone (on its Python values, one step at a time)
+    gives its price and range in the batch (numpy columns) to 1e-12 relative, and
+    the same warnings and signals."""
+    frame = train_frame if file_name == "train.csv" else test_frame
+    plan = load_model().plan
+    whole = plan.score(validate_table(FrameInput(frame), config))
+    records = frame.to_dict(orient="records")
+    for position, record in enumerate(records):
+        alone = plan.score(validate_table(RecordsInput([record], {}), config))
+        assert alone.intervals is not None and whole.intervals is not None
+        np.testing.assert_allclose(alone.log_prices, whole.log_prices[[position]], rtol=1e-12)
+        np.testing.assert_allclose(alone.intervals, whole.intervals[[position]], rtol=1e-12)
+        found = [(f.kind, f.field, f.message) for f in whole.findings if f.index == position]
+        assert [(f.kind, f.field, f.message) for f in alone.findings] == found
+        for name, values in whole.signals.items():
+            np.testing.assert_allclose(alone.signals[name], values[[position]], rtol=1e-12)

@@ -140,3 +140,78 @@ def test_row_ids_name_their_call_and_row() -> None:
     assert abs(millis / 1000 - datetime.now().timestamp()) < 60
     for bad in ("not-an-id", str(uuid.uuid4()), ids[0][:-1]):
         assert parse_row_id(bad) is None
+
+
+def test_prices_and_ranges_as_arrays_pack_as_the_lists_do() -> None:
+    """Prices and ranges given as arrays (NaN where none) pack to the same bytes
+    as the lists of the result (None where none)."""
+    frame = pd.DataFrame({"GrLivArea": [100 * i for i in range(7)]})
+    prices = [float(i) if i != 5 else None for i in range(7)]
+    ranges = [[i - 0.5, i + 0.25] if i != 5 else None for i in range(7)]
+    price_array = np.array([math.nan if p is None else p for p in prices])
+    range_array = np.array([[math.nan, math.nan] if r is None else r for r in ranges])
+
+    def encode(a: int, b: int) -> bytes:
+        return encode_frame(frame.iloc[a:b])
+
+    from_lists = pack_call(encode, prices, {}, {}, ranges, chunk_rows=3)
+    from_arrays = pack_call(encode, price_array, {}, {}, range_array, chunk_rows=3)
+    assert from_lists == from_arrays
+
+
+@given(
+    data_frames(
+        [
+            column("zone", elements=st.sampled_from(["RL", "RM", "NA", ""]) | st.none()),
+            column("street", elements=st.sampled_from(["Pave", "Grvl"])),
+            column("mixed", elements=st.sampled_from(["a", 1, None, 2.5])),
+        ]
+    )
+)
+def test_a_faster_factorize_packs_the_same_bytes(frame: pd.DataFrame) -> None:
+    """encode_frame with the scoring's factorize_cells gives the bytes pandas.factorize
+    gives, for object and text columns alike."""
+    from regression_model.scoring.factorize import factorize_cells
+
+    for variant in (frame, frame.astype({"zone": "str", "street": "str"})):
+        assert encode_frame(variant, factorize_cells) == encode_frame(variant)
+
+
+def test_chunks_packed_on_threads_equal_those_packed_in_turn(monkeypatch: Any) -> None:
+    """Many chunks are packed on threads; the chunks are those packed one after
+    another, in order."""
+    from regression_model.store import codec
+
+    frame = pd.DataFrame({"GrLivArea": range(50), "Street": ["Pave", "Grvl"] * 25})
+    prices = [float(i) for i in range(50)]
+
+    def encode(a: int, b: int) -> bytes:
+        return encode_frame(frame.iloc[a:b])
+
+    threaded = pack_call(encode, prices, {}, {}, chunk_rows=7)
+    monkeypatch.setattr(codec, "_MOST_THREADS", 1)
+    assert pack_call(encode, prices, {}, {}, chunk_rows=7) == threaded
+    assert [c.first_row for c in threaded] == list(range(0, 50, 7))
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["GrLivArea", "Street", "LotFrontage", "x"]),
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(-(2**70), 2**70),
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.text(max_size=5),
+            st.lists(st.floats(allow_nan=True), max_size=2),
+            st.sampled_from([np.int64(3), np.float64("nan"), np.str_("RL"), pd.NA]),
+        ),
+    )
+)
+def test_json_text_writes_each_cell_as_json_value_does(record: dict[str, Any]) -> None:
+    """A record's JSON text is that of each cell through json_value: NaN,
+    infinities and NA as null, numpy scalars unwrapped, nested lists converted."""
+    from regression_model.store.codec import json_value
+
+    expected = json.dumps({k: json_value(v) for k, v in record.items()}, allow_nan=False)
+    assert json_text(record) == expected
