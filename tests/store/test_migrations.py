@@ -231,3 +231,30 @@ def test_store_upgrade_command_migrates(
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
             (migrations.HEAD,)
         ]
+
+
+def test_a_new_store_is_created_without_loading_alembic(tmp_path: Path) -> None:
+    """The first call on a new SQLite store creates and stamps it without importing
+    Alembic (whose import takes most of a first call's time); a second process
+    opening that store finds it at the head revision, again without Alembic."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from regression_model.predict import make_prediction\n"
+        "make_prediction(input_data=[{'OverallQual': 6, 'GrLivArea': 1200,"
+        " 'Neighborhood': 'NAmes', 'YrSold': 2009}])\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    env = {**os.environ, audit.URL_VARIABLE: f"sqlite:///{tmp_path / 'new.sqlite3'}"}
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        assert done.stdout.strip() == "False"
+    with sqlite3.connect(tmp_path / "new.sqlite3") as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (migrations.HEAD,)
+        ]
