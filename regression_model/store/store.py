@@ -39,6 +39,9 @@ from regression_model.store.urls import masked_url
 if TYPE_CHECKING:
     import pandas as pd
 
+_INSERT_CALL = calls.insert()
+_INSERT_CHUNKS = call_chunks.insert()
+
 # A connection execution option: this transaction only reads.
 _READ_ONLY = "regression_model_read_only"
 
@@ -190,19 +193,23 @@ class PredictionStore:
             if model.identity not in self._remembered:
                 remember_model(connection, model)
             connection.execute(
-                calls.insert().values(
-                    call_id=call_id,
-                    id_prefix=id_prefix,
-                    created_at=utc(created_at),
-                    model_version=model.version,
-                    artifact_sha256=model.artifact_sha256,
-                    config_fingerprint=model.config_fingerprint,
-                    model_identity=model.identity,
-                    n_rows=n_rows,
-                )
+                # Parameters beside a plain insert, not .values(): the statement
+                # is then the same each call and SQLAlchemy's compiled cache
+                # serves it, instead of coercing every value anew.
+                _INSERT_CALL,
+                {
+                    "call_id": call_id,
+                    "id_prefix": id_prefix,
+                    "created_at": utc(created_at),
+                    "model_version": model.version,
+                    "artifact_sha256": model.artifact_sha256,
+                    "config_fingerprint": model.config_fingerprint,
+                    "model_identity": model.identity,
+                    "n_rows": n_rows,
+                },
             )
             connection.execute(
-                call_chunks.insert(),
+                _INSERT_CHUNKS,
                 [
                     {
                         "call_id": call_id,
