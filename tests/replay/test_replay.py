@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import time
@@ -41,6 +42,9 @@ ROWS = [
 ]
 
 
+_SYSTEM_BINS = ["/usr/local/bin", "/usr/bin", "/bin"]
+
+
 def _second_version(source: Path) -> Path:
     """Turn the copy at ``source`` into model 99.0.0: another alpha, its fingerprint
     recorded, trained, committed."""
@@ -60,6 +64,9 @@ def _reproduce(python: Path, prediction_id: str, cwd: Path) -> tuple[int, dict[s
     """``regression-model reproduce ID`` in the venv of ``python``: exit code, answer."""
     env = {**os.environ}
     env.pop("PYTHONPATH", None)
+    # Only the venv's own commands and the system's: no tox or dev environment
+    # lends the replay its uv, so the pip path is the one exercised.
+    env["PATH"] = os.pathsep.join([str(python.parent), *_SYSTEM_BINS])
     command = [str(python.with_name("regression-model")), "reproduce", prediction_id]
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, check=False)
     assert done.stdout.strip(), done.stderr[-2000:]
@@ -111,8 +118,9 @@ def test_records_of_another_version_replay_in_its_own_environment(
     environment = replay_cache / load_model().identity
     assert (code, first["match"], first["replayed_by"]) == (0, True, str(environment))
     marker = json.loads((environment / MARKER).read_text())
-    # The second version's venv has no uv: the environment is built with venv + pip.
-    assert (marker["version"], marker["installer"]) == (regression_model.__version__, "pip")
+    # The second version's venv has no uv, nor has its PATH: venv + pip build it.
+    installer = "uv" if shutil.which("uv", path=os.pathsep.join(_SYSTEM_BINS)) else "pip"
+    assert (marker["version"], marker["installer"]) == (regression_model.__version__, installer)
     built_at = (environment / MARKER).stat().st_mtime_ns
 
     started = time.perf_counter()
