@@ -21,7 +21,7 @@ import json
 import math
 import os
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,22 +213,15 @@ def decode_columns(
         lines = bytes(body).decode("utf-8").split("\n") if n_rows else []
         return n_rows, [json.loads(line) for line in lines]
     columns: dict[str, tuple[np.ndarray, frozenset[type]]] = {}
-    offset = 0
-    for spec in header["columns"]:
-        if spec["kind"] == "cells":
+    for spec, array in _stored_columns(header, body):
+        if array is None:  # cells
             cells = np.empty(n_rows, dtype=object)
             cells[:] = spec["values"]
-            present = frozenset(type(v) for v in spec["values"] if v is not None)
-            columns[spec["name"]] = (cells, present)
-            continue
-        dtype = np.dtype(spec["dtype"])
-        array = np.frombuffer(body, dtype=dtype, count=n_rows, offset=offset)
-        offset += dtype.itemsize * n_rows
-        if spec["kind"] == "coded":
+            columns[spec["name"]] = (cells, _types_of(spec["values"]))
+        elif spec["kind"] == "coded":
             lookup = np.empty(len(spec["values"]) + 1, dtype=object)
             lookup[:-1] = spec["values"]  # the last slot, None, is what code -1 picks
-            present = frozenset(type(v) for v in spec["values"] if v is not None)
-            columns[spec["name"]] = (lookup[array], present)
+            columns[spec["name"]] = (lookup[array], _types_of(spec["values"]))
         else:
             kind = {"bool": bool, "int": int, "float": float}[spec["as"]]
             columns[spec["name"]] = (array, frozenset({kind}))
@@ -243,22 +236,37 @@ def _unpack(blob: bytes) -> tuple[dict[str, Any], memoryview]:
     return json.loads(raw[5 : 5 + size]), memoryview(raw)[5 + size :]
 
 
+def _stored_columns(
+    header: dict[str, Any], body: memoryview
+) -> Iterator[tuple[dict[str, Any], np.ndarray | None]]:
+    """Each column's spec and its packed array in ``body`` (None for a column
+    kept cell by cell, whose values are in the spec)."""
+    n_rows = header["n_rows"]
+    offset = 0
+    for spec in header["columns"]:
+        if spec["kind"] == "cells":
+            yield spec, None
+            continue
+        dtype = np.dtype(spec["dtype"])
+        yield spec, np.frombuffer(body, dtype=dtype, count=n_rows, offset=offset)
+        offset += dtype.itemsize * n_rows
+
+
+def _types_of(values: list[Any]) -> frozenset[type]:
+    return frozenset(type(v) for v in values if v is not None)
+
+
 def _column_values(
     header: dict[str, Any], body: memoryview, positions: Sequence[int]
 ) -> dict[str, list[Any]]:
     """Each column's JSON values at ``positions``."""
-    n_rows = header["n_rows"]
     values: dict[str, list[Any]] = {}
-    offset = 0
-    for spec in header["columns"]:
+    for spec, array in _stored_columns(header, body):
         name = spec["name"]
-        if spec["kind"] == "cells":
+        if array is None:  # cells
             cells = spec["values"]
             values[name] = [cells[p] for p in positions]
             continue
-        dtype = np.dtype(spec["dtype"])
-        array = np.frombuffer(body, dtype=dtype, count=n_rows, offset=offset)
-        offset += dtype.itemsize * n_rows
         picked = array[np.asarray(positions, dtype=np.int64)]
         if spec["kind"] == "coded":
             distinct = spec["values"] + [None]  # code -1 (missing) picks the None
