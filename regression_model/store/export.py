@@ -27,13 +27,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from regression_model.store.codec import decode_columns
 from regression_model.store.legacy import find_legacy
-from regression_model.store.reads import RecordFilter, chunk_columns
-from regression_model.store.tables import call_chunks, calls, utc
+from regression_model.store.reads import RecordFilter, calls_query
+from regression_model.store.tables import utc
 
 __all__ = ["RECORD_COLUMNS", "empty_frame", "inputs_frame", "record_frames"]
 
@@ -174,9 +173,11 @@ def inputs_frame(
         nothing = (np.full(n_rows, None, dtype=object), frozenset[type]())
         columns = {name: inputs.get(name, nothing) for name in fields}
         others = [name for name in inputs if name not in fields]
-        unparsed = [
-            {name: _cell(inputs[name][0][row]) for name in others} or None for row in range(n_rows)
-        ]
+        unparsed = [None] * n_rows
+        if others:  # fields outside the contract: kept as received, row by row
+            unparsed = [
+                {name: _cell(inputs[name][0][row]) for name in others} for row in range(n_rows)
+            ]
         absent = [json.dumps(missing) if missing else None] * n_rows
     typed = [_typed_column(name, kind, columns[name], unparsed) for name, kind in fields.items()]
     meta = pd.DataFrame(
@@ -282,15 +283,9 @@ def record_frames(
         frame = _legacy_frame(legacy[start : start + _LEGACY_BATCH], fields)
         left -= len(frame)
         yield frame
-    query = select(calls, *chunk_columns()).join(
-        call_chunks, call_chunks.c.call_id == calls.c.call_id
-    )
-    query = where.apply(query, calls).order_by(
-        calls.c.created_at, calls.c.call_id, call_chunks.c.first_row
-    )
     # Server-side cursor where the driver has one: chunks arrive as they are read.
     streamed = connection.execution_options(stream_results=True, yield_per=8)
-    for chunk in streamed.execute(query):
+    for chunk in streamed.execute(calls_query(where)):
         if left <= 0:
             return
         frame = _chunk_frame(chunk, fields)

@@ -16,6 +16,7 @@ from regression_model.store.tables import call_chunks, calls, utc
 __all__ = [
     "RecordFilter",
     "call_records",
+    "calls_query",
     "chunk_columns",
     "find_calls",
 ]
@@ -54,15 +55,20 @@ class RecordFilter:
         return query
 
 
-def find_calls(
-    connection: Connection, where: RecordFilter, limit: int | None
-) -> list[dict[str, Any]]:
+def calls_query(where: RecordFilter) -> Any:
+    """The calls ``where`` selects, joined with their chunks, by time, call and row."""
     query = select(calls, *chunk_columns()).join(
         call_chunks, call_chunks.c.call_id == calls.c.call_id
     )
-    query = where.apply(query, calls).order_by(
+    return where.apply(query, calls).order_by(
         calls.c.created_at, calls.c.call_id, call_chunks.c.first_row
     )
+
+
+def find_calls(
+    connection: Connection, where: RecordFilter, limit: int | None
+) -> list[dict[str, Any]]:
+    query = calls_query(where)
     records: list[dict[str, Any]] = []
     # Chunks stream in order; stop reading once ``limit`` rows are unpacked.
     for chunk in connection.execute(query):
