@@ -31,21 +31,16 @@ def store(args: argparse.Namespace) -> int:
     """``store upgrade``: run the store's pending migrations, or print their SQL."""
     from regression_model import audit
     from regression_model.errors import PredictionStoreError
-    from regression_model.store.store import PredictionStore
     from regression_model.store.urls import masked_url
 
-    url = audit.resolve_url()
-    if url.strip().lower() == audit.DISABLED:
+    target = audit.get_store()
+    if target is None:
         raise PredictionStoreError(
             f"persistence is off ({audit.URL_VARIABLE}=none): there is no store to upgrade"
         )
-    target = PredictionStore(url)
-    try:
-        if args.sql:
-            print(target.upgrade_sql(), end="")
-            return EXIT_OK
-        revision = target.upgrade()
-    finally:
-        target.dispose()
-    print(f"prediction store {masked_url(url)} is at schema {int(revision)}")
+    if args.sql:
+        print(target.upgrade_sql(), end="")
+        return EXIT_OK
+    revision = target.upgrade()
+    print(f"prediction store {masked_url(target.url)} is at schema {int(revision)}")
     return EXIT_OK

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import logging
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ from regression_model.store.tables import SCHEMA_VERSION, metadata, store_info
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
 
 __all__ = [
     "HEAD",
@@ -86,11 +88,16 @@ def revision_of(connection: Connection) -> str | None:
     return f"{legacy:04d}" if legacy else None
 
 
-def _refuse_newer(revision: str, store_name: str) -> None:
+@lru_cache(maxsize=1)
+def _revisions() -> ScriptDirectory:
+    """The shipped revisions, read once per process."""
     from alembic.script import ScriptDirectory
 
-    scripts = ScriptDirectory.from_config(_alembic_config())
-    if revision not in {script.revision for script in scripts.walk_revisions()}:
+    return ScriptDirectory.from_config(_alembic_config())
+
+
+def _refuse_newer(revision: str, store_name: str) -> None:
+    if revision not in {script.revision for script in _revisions().walk_revisions()}:
         raise PredictionStoreError(
             f"prediction store {store_name} is at schema {revision.lstrip('0')}, newer "
             f"than this package's {SCHEMA_VERSION}; upgrade regression-model"
@@ -99,10 +106,7 @@ def _refuse_newer(revision: str, store_name: str) -> None:
 
 def _pending(current: str) -> list[str]:
     """The revisions after ``current``, oldest first."""
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(_alembic_config())
-    newer = script.iterate_revisions("heads", current)
+    newer = _revisions().iterate_revisions("heads", current)
     return [revision.revision for revision in reversed(list(newer))]
 
 
