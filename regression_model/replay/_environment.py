@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from regression_model.errors import PackageIndexError, ReplayUnavailableError
 from regression_model.replay._index import PROJECT, package_index, pip_index, versions_on_index
@@ -132,24 +133,37 @@ def _only_index() -> dict[str, str]:
 
 def _run(command: list[str], failure: _Failure, environment: dict[str, str] | None = None) -> str:
     """Run one build step; ReplayUnavailableError(``failure(stderr)``) when it fails."""
-    try:
-        done = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=_INSTALL_TIMEOUT_SECONDS,
-            env=environment,
-        )
-    except subprocess.TimeoutExpired:
-        raise ReplayUnavailableError(
-            failure(f"{command[0]} took over {_INSTALL_TIMEOUT_SECONDS} s")
-        ) from None
-    except OSError as error:
-        raise ReplayUnavailableError(failure(f"{command[0]} cannot run: {error}")) from None
+    done = run_bounded(
+        command,
+        timeout=_INSTALL_TIMEOUT_SECONDS,
+        timed_out=failure(f"{command[0]} took over {_INSTALL_TIMEOUT_SECONDS} s"),
+        cannot_run=lambda error: failure(f"{command[0]} cannot run: {error}"),
+        env=environment,
+    )
     if done.returncode != 0:
         raise ReplayUnavailableError(failure(done.stderr or done.stdout))
     return done.stdout
+
+
+def run_bounded(
+    command: list[str],
+    *,
+    timeout: float,
+    timed_out: str,
+    cannot_run: Callable[[OSError], str],
+    **options: Any,
+) -> subprocess.CompletedProcess[str]:
+    """``subprocess.run`` with text captured and a time limit, where a command
+    that cannot start or does not finish is ReplayUnavailableError: the message
+    ``timed_out``, or ``cannot_run(error)``. The exit status is the caller's."""
+    try:
+        return subprocess.run(
+            command, capture_output=True, text=True, check=False, timeout=timeout, **options
+        )
+    except subprocess.TimeoutExpired:
+        raise ReplayUnavailableError(timed_out) from None
+    except OSError as error:
+        raise ReplayUnavailableError(cannot_run(error)) from None
 
 
 def _find_installer() -> _Installer:

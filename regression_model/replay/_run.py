@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from regression_model.errors import ReplayUnavailableError
-from regression_model.replay._environment import last_line, python_of
+from regression_model.replay._environment import last_line, python_of, run_bounded
 
 _TIMEOUT_SECONDS = 600
 _SCORE = r"""
@@ -39,23 +38,15 @@ def score_in(folder: Path, version: str, inputs: list[dict[str, Any]]) -> dict[s
     # -I: neither the caller's folder nor PYTHONPATH may shadow the installed version.
     command = [str(python_of(folder)), "-I", "-c", _SCORE]
     environment = {**os.environ, "REGRESSION_MODEL_DB_URL": "none"}
-    try:
-        done = subprocess.run(
-            command,
-            input=json.dumps(inputs),
-            capture_output=True,
-            text=True,
-            check=False,
-            env=environment,
-            cwd=folder,
-            timeout=_TIMEOUT_SECONDS,
-        )
-    except subprocess.TimeoutExpired:
-        raise ReplayUnavailableError(
-            f"model {version} took over {_TIMEOUT_SECONDS} s to score in {folder}"
-        ) from None
-    except OSError as error:
-        raise ReplayUnavailableError(f"model {version} cannot run in {folder}: {error}") from None
+    done = run_bounded(
+        command,
+        timeout=_TIMEOUT_SECONDS,
+        timed_out=f"model {version} took over {_TIMEOUT_SECONDS} s to score in {folder}",
+        cannot_run=lambda error: f"model {version} cannot run in {folder}: {error}",
+        input=json.dumps(inputs),
+        env=environment,
+        cwd=folder,
+    )
     if done.returncode != 0:
         last = last_line(done.stderr)
         raise ReplayUnavailableError(
