@@ -93,8 +93,9 @@ def build_store(url: str, records: int) -> int:
     from regression_model import audit
     from regression_model.model import load_model
     from regression_model.predict import make_prediction
+    from regression_model.store.codec import RecordChunk
     from regression_model.store.ids import new_id, new_row_ids
-    from regression_model.store.tables import call_chunks, calls
+    from regression_model.store.tables import call_chunks
 
     test = read_house_csv(DATASET_DIR / "test.csv")
     batch = pd.concat([test] * 70, ignore_index=True)
@@ -102,8 +103,6 @@ def build_store(url: str, records: int) -> int:
     store = audit.get_store()
     assert store is not None
     call_id = audit.get_record(first)["call_id"]  # type: ignore[index]
-    from regression_model.store.codec import RecordChunk
-
     with store.engine.connect() as connection:
         rows = connection.execute(
             call_chunks.select().where(call_chunks.c.call_id == call_id)
@@ -127,7 +126,6 @@ def build_store(url: str, records: int) -> int:
             chunks=chunks,
         )
         written += per_call
-    del calls
     return written
 
 
