@@ -11,15 +11,30 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from regression_model.config.core import get_config
 from regression_model.model import LoadedModel, load_model
 from regression_model.scoring.factorize import factorize_cells
-from regression_model.scoring.inputs import as_table
-from regression_model.scoring.scored import ScoredBatch, group_by_row, score_table
-from regression_model.store.codec import decode_inputs, encode_received, pack_call
+from regression_model.scoring.inputs import TableInput, as_table
+from regression_model.scoring.scored import (
+    ScoredBatch,
+    collector_paused,
+    group_by_row,
+    score_table,
+)
+from regression_model.store.codec import (
+    CHUNK_ROWS,
+    decode_inputs,
+    encode_received,
+    pack_call,
+    pack_inputs,
+    received_encoder,
+)
 from regression_model.store.ids import new_id, new_row_ids
 from regression_model.store.location import open_store
 
@@ -27,6 +42,9 @@ if TYPE_CHECKING:
     from regression_model.store.store import PredictionStore
 
 logger = logging.getLogger(__name__)
+
+# From this many rows on, a stored call's inputs are packed beside the pricing.
+_PACK_ASIDE_FROM = 2 * CHUNK_ROWS
 
 
 def score_records(input_data: Any) -> ScoredBatch:
@@ -87,19 +105,30 @@ def make_prediction(*, input_data: Any) -> dict[str, Any]:
     >>> low < result["predictions"][0] < high
     True
     """
+    with collector_paused():
+        return _predict(input_data)
+
+
+def _predict(input_data: Any) -> dict[str, Any]:
     started = time.perf_counter()
     config = get_config()
     table = as_table(input_data, config)
     model = load_model()
     store = open_store(config.store_config)
-    scored = score_table(table, model.plan, config)
-    call_id = new_id()
-    id_prefix, prediction_ids = new_row_ids(table.n_rows)
-    # Each error and warning as a dict once: the result, the store and the log share them.
-    errors = [e.as_dict() for e in scored.errors]
-    warnings = [w.as_dict() for w in scored.warnings]
-    if store is not None:
-        _record(store, scored, model, call_id, id_prefix, errors, warnings)
+    with _inputs_packed_aside(table, store) as packed_inputs:
+        scored = score_table(table, model.plan, config)
+        call_id = new_id()
+        id_prefix, prediction_ids = new_row_ids(table.n_rows)
+        # Each error and warning as a dict once: the result, the store and the log share them.
+        errors = [e.as_dict() for e in scored.errors]
+        warnings = [w.as_dict() for w in scored.warnings]
+        if store is not None:
+            inputs = (
+                packed_inputs.result()
+                if packed_inputs is not None
+                else received_encoder(scored.table.received(0, table.n_rows), factorize_cells)
+            )
+            _record(store, scored, model, call_id, id_prefix, errors, warnings, inputs)
     _log_call(scored, model, call_id, prediction_ids, time.perf_counter() - started, warnings)
     return {
         "predictions": scored.predictions,
@@ -119,24 +148,40 @@ def _record(
     id_prefix: str,
     errors: list[dict[str, Any]],
     warnings: list[dict[str, Any]],
+    inputs: Callable[[int, int], bytes] | list[bytes],
 ) -> None:
-    """Write the call's records; PredictionStoreError propagates, so the caller
-    gets no prediction that is not recorded."""
+    """Write the call's records (``inputs``: as :func:`pack_call` takes them);
+    PredictionStoreError propagates, so the caller gets no prediction that is
+    not recorded."""
     store.write_call(
         call_id=call_id,
         id_prefix=id_prefix,
         created_at=datetime.now(timezone.utc),
         model=model.store_record,
         chunks=pack_call(
-            lambda start, stop: encode_received(
-                scored.table.received(start, stop), factorize=factorize_cells
-            ),
+            inputs,
             scored.prices,
             group_by_row(errors),
             group_by_row(warnings),
             scored.bounds,
         ),
     )
+
+
+@contextmanager
+def _inputs_packed_aside(
+    table: TableInput, store: PredictionStore | None
+) -> Iterator[Future[list[bytes]] | None]:
+    """For a large call to be stored: its inputs, packed on a thread of their
+    own while the rows are priced (they do not depend on the prices), else
+    None. Leaving waits for the thread, so nothing reads the caller's data
+    once the call has returned or raised."""
+    if store is None or table.n_rows < _PACK_ASIDE_FROM:
+        yield None
+        return
+    encode = received_encoder(table.received(0, table.n_rows), factorize_cells)
+    with ThreadPoolExecutor(1, thread_name_prefix="regression-model-inputs") as pool:
+        yield pool.submit(pack_inputs, encode, table.n_rows)
 
 
 def _log_call(

@@ -46,7 +46,8 @@ def _fill_category(column: str, value: Any) -> Operation:
         else:
             categories.append(value)
             index = len(categories) - 1
-        codes = np.where(cat.codes < 0, index, cat.codes)
+        # One look-up per row: code -1 picks the table's last slot, the fill.
+        codes = np.append(np.arange(len(cat.categories)), index)[cat.codes]
         filled = np.empty(len(categories), dtype=object)
         filled[:] = categories
         state[column] = CatColumn(codes, filled, False)
@@ -61,6 +62,8 @@ def _fill_category(column: str, value: Any) -> Operation:
 def _fill_number(column: str, value: float) -> Operation:
     def run(state: State) -> None:
         values = number_column(state, column)
+        if not np.isnan(np.add.reduce(values)):
+            return  # a NaN anywhere makes the sum NaN: nothing to fill
         missing = np.isnan(values)
         if missing.any():
             state[column] = np.where(missing, value, values)
@@ -170,8 +173,11 @@ def _rare_labels(column: str, frequent: list[str], replacement: str) -> Operatio
         relabelled[:] = [c if c in keep else replacement for c in cat.categories]
         state[column] = CatColumn(cat.codes, relabelled, cat.has_missing)
         # How many of a row's categories were too rare to be priced on their own.
-        pooled = np.array([c not in keep for c in cat.categories] + [False])
-        state.add_signal(RARE_CATEGORIES, pooled[cat.codes].astype(np.float64))
+        pooled = np.array([c not in keep for c in cat.categories] + [False], dtype=np.float64)
+        if pooled.any():
+            state.add_signal(RARE_CATEGORIES, pooled[cat.codes])
+        elif RARE_CATEGORIES not in state.signals:
+            state.add_signal(RARE_CATEGORIES, np.zeros(state.n_rows))
 
     def row(values: RowState) -> None:
         label = values[column]
@@ -198,7 +204,7 @@ def _piecewise_polynomials(spec: dict[str, Any]) -> Operation:
     array, so a single row costs a dozen numpy calls, not a dozen per variable.
     Many rows are evaluated one variable at a time: the arrays stay in the
     processor's cache, which the stacked ones (rows x 23 variables) outgrow,
-    and finding the interval is one binary search per value. Both do the same
+    and finding the interval is a comparison per interval start. Both do the same
     arithmetic in the same order, so they give the same bits.
     """
     stacked = _stacked_polynomials(spec)
@@ -267,8 +273,25 @@ class _Curve:
     above: float
 
     @property
+    def interior(self) -> list[float]:
+        """The starts of the intervals after the first."""
+        return [float(start) for start in self.starts[1:]]
+
+    @property
     def row_tables(self) -> tuple[list[float], list[list[float]]]:
         return self.starts.tolist(), [p.tolist() for p in self.powers]
+
+
+def _interval_of(values: np.ndarray, interior: list[float]) -> np.ndarray:
+    """Each value's interval: how many interior starts lie at or below it, as
+    ``searchsorted(side="right")`` counts them. A comparison per start is many
+    times faster than a binary search per value for the few starts a spline has."""
+    if not interior:
+        return np.zeros(len(values), dtype=np.intp)
+    entry = (values >= interior[0]).astype(np.intp)
+    for start in interior[1:]:
+        entry += values >= start
+    return entry
 
 
 def _polynomials_per_variable(spec: dict[str, Any]) -> Operation:
@@ -297,13 +320,14 @@ def _polynomials_per_variable(spec: dict[str, Any]) -> Operation:
     ]
     linear_ends = any(c.below or c.above for c in curves)
     tables = [c.row_tables for c in curves]
+    interiors = [c.interior for c in curves]
 
     def run(state: State) -> None:
         total = np.zeros(state.n_rows)
-        for curve in curves:
+        for curve, interior in zip(curves, interiors, strict=True):
             x = number_column(state, curve.column)
             inside = np.clip(x, curve.low, curve.high)
-            entry = np.searchsorted(curve.starts[1:], inside, side="right")
+            entry = _interval_of(inside, interior)
             offset = inside - curve.starts.take(entry)
             value = curve.powers[0].take(entry)
             for power in curve.powers[1:]:

@@ -26,6 +26,7 @@ from regression_model.scoring.intervals import IntervalModel
 from regression_model.scoring.operations import BUILDERS
 from regression_model.scoring.signals import BEYOND_TRAINING
 from regression_model.scoring.state import (
+    FINDING_ORDER,
     Finding,
     Operation,
     RowState,
@@ -55,6 +56,14 @@ class LinearHead:
     def __post_init__(self) -> None:
         self._numeric_names = list(self.numeric)
         self._numeric_weights = np.array(list(self.numeric.values()), dtype=np.float64)
+        # Many rows add one column at a time, so a column whose weight is zero
+        # (the Lasso drops about half) is skipped: it would add 0, or NaN where
+        # a value is infinite, which the plausible-price check rejects either
+        # way. A single row keeps its one dot product over every column.
+        self._weighted = {name: w for name, w in self.numeric.items() if w != 0.0}
+        self._weighted_tables = {
+            name: table for name, table in self.tables.items() if any(table.values())
+        }
 
     def log_price(self, state: State, n_rows: int) -> np.ndarray:
         """The linear model's log price of each row."""
@@ -66,10 +75,10 @@ class LinearHead:
             # Many rows: accumulate in place rather than copy every column.
             total = np.full(n_rows, self.intercept)
             scratch = np.empty(n_rows)
-            for name, weight in self.numeric.items():
+            for name, weight in self._weighted.items():
                 np.multiply(number_column(state, name), weight, out=scratch)
                 total += scratch
-        for name, table in self.tables.items():
+        for name, table in self._weighted_tables.items():
             cat = category_column(state, name)
             # Categories the encoder never saw get no dummy, hence weight 0.
             weights = np.array([table.get(c, 0.0) for c in cat.categories] + [0.0])
@@ -186,7 +195,7 @@ class ScoringPlan:
             log_prices = self.head.log_price(state, n_rows)
         else:
             log_prices = np.log(self._tail_prices(state, batch.valid_rows))
-        state.findings.sort()
+        state.findings.sort(key=FINDING_ORDER)
         beyond = np.zeros(n_rows)
         beyond[[f.index for f in state.findings]] = 1.0  # every finding is a range warning
         state.signals[BEYOND_TRAINING] = beyond
@@ -207,7 +216,7 @@ class ScoringPlan:
             operation.row(values)
         assert self.head is not None  # the caller checked
         log_price = self.head.row_log_price(values)
-        values.findings.sort()
+        values.findings.sort(key=FINDING_ORDER)
         values.signals[BEYOND_TRAINING] = 1.0 if values.findings else 0.0
         signals = {name: np.array([value]) for name, value in values.signals.items()}
         output = PlanOutput(np.array([log_price]), values.findings, signals, values)

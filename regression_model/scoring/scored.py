@@ -21,7 +21,7 @@ from regression_model.scoring.schema import RowError, RowWarning
 from regression_model.scoring.state import Finding
 from regression_model.scoring.validation import validate_table
 
-__all__ = ["ScoredBatch", "group_by_row", "score_table"]
+__all__ = ["ScoredBatch", "collector_paused", "group_by_row", "score_table"]
 
 
 @dataclass
@@ -50,7 +50,7 @@ def score_table(table: TableInput, plan: ScoringPlan, config: Config) -> ScoredB
     """Validate and score a table; one slot per row, in order. Not recorded."""
     priced = _price(table, plan, config)
     rows = priced.valid_rows
-    with _collector_paused():
+    with collector_paused():
         scored = _assemble(table, priced, config)
         scored.warnings = [
             RowWarning(int(rows[f.index]), f.field, f.kind, f.message)
@@ -133,14 +133,16 @@ def _price_part(table: TableInput, first_row: int, plan: ScoringPlan, config: Co
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while the result lists are built.
+def collector_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while a call is scored and its
+    result lists are built.
 
-    A large batch makes one ``[low, high]`` list per row, and every 700 new
-    lists start a collection that may walk every object of the process (the
-    model, pandas, the caller's data): three quarters of the time of building
-    them. These lists form no cycles, so nothing is left for the collector,
-    which resumes as it was.
+    A large batch makes one ``[low, high]`` list per row, a warning per row
+    beyond the training data, and every 700 new objects start a collection
+    that walks the young ones, now and then every object of the process (the
+    model, pandas, the caller's data): a fifth of a large call's time. These
+    objects form no cycles, so nothing is left for the collector, which
+    resumes as it was.
     """
     was_enabled = gc.isenabled()
     gc.disable()

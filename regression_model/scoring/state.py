@@ -5,7 +5,8 @@ among them leave."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 from regression_model.scoring.columns import CatColumn
 
 __all__ = [
+    "FINDING_ORDER",
     "Column",
     "Finding",
     "Operation",
@@ -34,6 +36,11 @@ class Finding:
     kind: str
     field: str | None
     message: str
+
+
+# The order Finding's comparisons define, as a sort key: a C-level getter
+# sorts a large batch's findings many times faster than the dataclass's __lt__.
+FINDING_ORDER = attrgetter(*(f.name for f in fields(Finding)))
 
 
 class State(dict[str, Column]):

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from regression_model.config.core import Config
 from regression_model.scoring.columns import CatColumn, ValidatedBatch
-from regression_model.scoring.factorize import factorize_cells
+from regression_model.scoring.factorize import factorize
 from regression_model.scoring.inputs import TableInput
 from regression_model.scoring.rules import FieldRule, field_rules
 from regression_model.scoring.schema import (
@@ -245,6 +245,8 @@ def _numeric_column(rule: FieldRule, values: Any, n_rows: int) -> tuple[np.ndarr
     series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     if series.dtype.kind in "iuf":
         numbers = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        if _all_clear(rule, numbers, whole=series.dtype.kind in "iu"):
+            return numbers, np.empty(0, dtype=np.int64)
         doubtful_mask = np.zeros(n_rows, dtype=bool)
     else:
         # Object, bool or string columns: only plain ints and floats go fast.
@@ -270,6 +272,20 @@ def _numeric_column(rule: FieldRule, values: Any, n_rows: int) -> tuple[np.ndarr
     return numbers, np.flatnonzero(doubtful_mask)
 
 
+def _all_clear(rule: FieldRule, numbers: np.ndarray, whole: bool) -> bool:
+    """Whether every number passes the rule, judged by reductions that skip
+    NaN (missing) rather than an array per check; False means "look closer",
+    not "invalid". ``whole``: the column held integers before becoming floats."""
+    if rule.codes or not len(numbers):
+        return False
+    lowest, highest = np.fmin.reduce(numbers), np.fmax.reduce(numbers)
+    if lowest < rule.lo or highest > rule.hi:  # all-NaN gives NaN: nothing out of bounds
+        return False
+    if rule.kind == "integer" and not whole:
+        return not np.fmax.reduce(numbers - np.floor(numbers)) > 0
+    return True
+
+
 def _category_column(
     rule: FieldRule, values: Any, n_rows: int
 ) -> tuple[CatColumn, np.ndarray] | None:
@@ -280,9 +296,13 @@ def _category_column(
             0, dtype=np.int64
         )
     try:
-        codes, categories = factorize_cells(values)
+        column = factorize(values)
     except TypeError:
         return None
+    categories = column.uniques
+    # One table over the categories (and a last slot for missing cells): the
+    # allowed keep their code, the rest become missing (-1), and one look-up
+    # per cell applies it.
     remap = np.arange(len(categories) + 1, dtype=np.int64)
     remap[-1] = -1
     doubtful_codes = []
@@ -294,9 +314,10 @@ def _category_column(
             continue
         doubtful_codes.append(index)
         remap[index] = -1
-    doubtful = (
-        np.flatnonzero(np.isin(codes, doubtful_codes))
-        if doubtful_codes
-        else np.empty(0, dtype=np.int64)
-    )
-    return CatColumn(remap[codes], categories), doubtful
+    has_missing = bool((column.lookup_distinct(remap) < 0).any())
+    codes = CatColumn(column.lookup(remap), categories, has_missing)
+    if not doubtful_codes:
+        return codes, np.empty(0, dtype=np.int64)
+    doubtful = np.zeros(len(categories) + 1, dtype=bool)
+    doubtful[doubtful_codes] = True
+    return codes, np.flatnonzero(column.lookup(doubtful))

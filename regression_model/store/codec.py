@@ -37,9 +37,12 @@ __all__ = [
     "encode_frame",
     "encode_json_rows",
     "encode_received",
+    "frame_encoder",
     "json_text",
     "json_value",
     "pack_call",
+    "pack_inputs",
+    "received_encoder",
     "unpack_rows",
 ]
 
@@ -50,6 +53,9 @@ CHUNK_ROWS = 10_000
 _MOST_THREADS = 4
 FORMAT_VERSION = 1
 _LEVEL = 1
+# A text column with at most this many distinct values is coded once per call:
+# each chunk lists them all rather than only its own.
+_SHARED_VALUES = 256
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,19 @@ class RecordChunk:
     intervals: bytes | None = None  # (rows, 2) float64 dollars, NaN where none
 
 
+def pack_inputs(
+    encode_inputs: Callable[[int, int], bytes], n_rows: int, chunk_rows: int = CHUNK_ROWS
+) -> list[bytes]:
+    """The packed inputs of each chunk of a call of ``n_rows`` rows, in order, as
+    :func:`pack_call` packs them; apart, so that a caller may pack the inputs
+    while the rows are still being priced."""
+    starts = list(range(0, n_rows, chunk_rows))
+    stops = [min(start + chunk_rows, n_rows) for start in starts]
+    return _encode_chunks(encode_inputs, starts, stops)
+
+
 def pack_call(
-    encode_inputs: Callable[[int, int], bytes],
+    encode_inputs: Callable[[int, int], bytes] | Sequence[bytes],
     predictions: Sequence[float | None] | np.ndarray,
     errors: Mapping[int, list[dict[str, Any]]],
     warnings: Mapping[int, list[dict[str, Any]]],
@@ -74,7 +91,8 @@ def pack_call(
     chunk_rows: int = CHUNK_ROWS,
 ) -> list[RecordChunk]:
     """Pack a call's rows (one per prediction) into chunks; ``encode_inputs(start,
-    stop)`` packs the inputs of rows ``start .. stop - 1``; ``intervals`` holds
+    stop)`` packs the inputs of rows ``start .. stop - 1`` (or ``encode_inputs``
+    holds them packed already, by :func:`pack_inputs`); ``intervals`` holds
     each row's price range (or None), when the model gives ranges. Prices and
     ranges may come as arrays already (NaN where a row has none), which spares
     walking a list per row."""
@@ -92,7 +110,12 @@ def pack_call(
         ).reshape(n_rows, 2)
     starts = list(range(0, n_rows, chunk_rows))
     stops = [min(start + chunk_rows, n_rows) for start in starts]
-    packed = _encode_chunks(encode_inputs, starts, stops)
+    if callable(encode_inputs):
+        packed = pack_inputs(encode_inputs, n_rows, chunk_rows)
+    else:
+        packed = list(encode_inputs)
+        if len(packed) != len(starts):
+            raise ValueError(f"{len(packed)} packed inputs for {len(starts)} chunks")
     chunks = []
     for start, stop, inputs in zip(starts, stops, packed, strict=True):
         chunks.append(
@@ -170,14 +193,41 @@ def encode_frame(frame: pd.DataFrame, factorize: Factorize = pd.factorize) -> by
     >>> decode_inputs(encode_frame(frame), [1])
     [{'GrLivArea': 1262, 'Street': None}]
     """
-    columns: list[dict[str, Any]] = []
-    buffers: list[bytes] = []
-    for name, column in frame.items():
-        spec, buffer = _encode_column(column, factorize)
-        columns.append({"name": str(name), **spec})
-        buffers.append(buffer)
-    header = {"format": "columns", "n_rows": len(frame), "columns": columns}
-    return _pack(header, b"".join(buffers))
+    return frame_encoder(frame, factorize)(0, len(frame))
+
+
+def frame_encoder(
+    frame: pd.DataFrame, factorize: Factorize = pd.factorize
+) -> Callable[[int, int], bytes]:
+    """A packer of the row ranges of ``frame``: ``encoder(start, stop)`` gives
+    exactly ``encode_frame(frame.iloc[start:stop], factorize)``, but each text
+    column is factorised once for the whole frame, and a range only renumbers
+    its slice of the codes (a call is stored in many chunks). A column of at
+    most a few hundred distinct values keeps the whole frame's codes in every
+    range, which then lists all of them: the same rows read back, not the same
+    bytes as packing the range alone.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from regression_model.store.codec import decode_inputs, frame_encoder
+    >>> frame = pd.DataFrame({"GrLivArea": [1710, 1262, 980], "Street": ["Pave", None, "Grvl"]})
+    >>> decode_inputs(frame_encoder(frame)(1, 3), [0, 1])
+    [{'GrLivArea': 1262, 'Street': None}, {'GrLivArea': 980, 'Street': 'Grvl'}]
+    """
+    packers = [(str(name), _column_packer(column, factorize)) for name, column in frame.items()]
+
+    def encode(start: int, stop: int) -> bytes:
+        columns: list[dict[str, Any]] = []
+        buffers: list[bytes] = []
+        for name, packer in packers:
+            spec, buffer = packer(start, stop)
+            columns.append({"name": name, **spec})
+            buffers.append(buffer)
+        header = {"format": "columns", "n_rows": stop - start, "columns": columns}
+        return _pack(header, b"".join(buffers))
+
+    return encode
 
 
 def encode_json_rows(rows: Sequence[str]) -> bytes:
@@ -284,21 +334,62 @@ def _pack(header: Mapping[str, Any], body: bytes) -> bytes:
     return zlib.compress(raw, _LEVEL)
 
 
-def _encode_column(column: pd.Series, factorize: Factorize) -> tuple[dict[str, Any], bytes]:
+# A column's packer: rows start .. stop - 1 of the column as (spec, bytes).
+_ColumnPacker = Callable[[int, int], tuple[dict[str, Any], bytes]]
+
+
+def _column_packer(column: pd.Series, factorize: Factorize) -> _ColumnPacker:
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
         array = column.to_numpy()
         kind = {"b": "bool", "i": "int", "u": "int", "f": "float"}[dtype.kind]
-        packed = _smallest_exact(array)
-        return {"kind": "number", "as": kind, "dtype": packed.dtype.str}, packed.tobytes()
-    inferred = pd.api.types.infer_dtype(column, skipna=True)
-    if pd.api.types.is_object_dtype(dtype) and inferred not in ("string", "empty"):
-        # Mixed Python objects: factorising would equate True with 1, so cell by cell.
-        return {"kind": "cells", "values": [json_value(v) for v in column.tolist()]}, b""
+
+        def numbers(start: int, stop: int) -> tuple[dict[str, Any], bytes]:
+            packed = _smallest_exact(array[start:stop])
+            return {"kind": "number", "as": kind, "dtype": packed.dtype.str}, packed.tobytes()
+
+        return numbers
+    if pd.api.types.is_object_dtype(dtype) and not _text_only(column):
+        # Mixed Python objects: factorising would equate True with 1, so cell by
+        # cell where a range holds them (a range of text alone is still coded).
+        return lambda start, stop: _mixed_cells(column.iloc[start:stop], factorize)
     codes, uniques = factorize(column)
+    whole = np.asarray(codes, dtype=np.int64)
     distinct = [v if isinstance(v, str) else json_value(v) for v in uniques.tolist()]
-    packed = np.asarray(codes).astype(_code_dtype(len(distinct)))
-    return {"kind": "coded", "dtype": packed.dtype.str, "values": distinct}, packed.tobytes()
+    if len(distinct) <= _SHARED_VALUES:
+        # Few values: every range lists them all and keeps the column's codes.
+        narrow = whole.astype(_code_dtype(len(distinct)))
+        spec = {"kind": "coded", "dtype": narrow.dtype.str, "values": distinct}
+        return lambda start, stop: (spec, narrow[start:stop].tobytes())
+
+    def coded(start: int, stop: int) -> tuple[dict[str, Any], bytes]:
+        local, values = _renumber(whole[start:stop], distinct)
+        packed = local.astype(_code_dtype(len(values)))
+        return {"kind": "coded", "dtype": packed.dtype.str, "values": values}, packed.tobytes()
+
+    return coded
+
+
+def _text_only(column: pd.Series) -> bool:
+    return pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
+
+
+def _mixed_cells(column: pd.Series, factorize: Factorize) -> tuple[dict[str, Any], bytes]:
+    if _text_only(column):
+        return _column_packer(column, factorize)(0, len(column))
+    return {"kind": "cells", "values": [json_value(v) for v in column.tolist()]}, b""
+
+
+def _renumber(codes: np.ndarray, distinct: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """A slice of a column's codes renumbered as factorising the slice alone
+    would number them (in order of first appearance, -1 kept for missing),
+    and the distinct values it holds, in that order."""
+    local, order = pd.factorize(codes)
+    order = np.asarray(order, dtype=np.int64)
+    present = order >= 0
+    number = np.cumsum(present) - 1
+    number[~present] = -1
+    return number[local], [distinct[code] for code in order[present].tolist()]
 
 
 def _smallest_exact(array: np.ndarray) -> np.ndarray:
@@ -375,6 +466,14 @@ def encode_received(
     """Pack rows as a caller sent them: a DataFrame column by column (see
     :func:`encode_frame` for ``factorize``), records (whose keys may differ) as
     JSON lines."""
+    return received_encoder(rows, factorize)(0, len(rows))
+
+
+def received_encoder(
+    rows: pd.DataFrame | Sequence[Mapping[str, Any]], factorize: Factorize = pd.factorize
+) -> Callable[[int, int], bytes]:
+    """:func:`encode_received` of row ranges: ``encoder(start, stop)`` packs
+    rows ``start .. stop - 1`` (see :func:`frame_encoder`)."""
     if isinstance(rows, pd.DataFrame):
-        return encode_frame(rows, factorize)
-    return encode_json_rows([json_text(record) for record in rows])
+        return frame_encoder(rows, factorize)
+    return lambda start, stop: encode_json_rows([json_text(r) for r in rows[start:stop]])

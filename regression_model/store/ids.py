@@ -43,15 +43,13 @@ def new_id() -> str:
 def new_row_ids(count: int) -> tuple[str, list[str]]:
     """A new call prefix and the ids of rows ``0 .. count-1`` under it.
 
-        Examples
-        --------
-        >>> import uuid
-
-    import numpy as np
-        >>> from regression_model.store.ids import new_row_ids, parse_row_id
-        >>> prefix, ids = new_row_ids(3)
-        >>> len(set(ids)), uuid.UUID(ids[2]).version, parse_row_id(ids[2]) == (prefix, 2)
-        (3, 7, True)
+    Examples
+    --------
+    >>> import uuid
+    >>> from regression_model.store.ids import new_row_ids, parse_row_id
+    >>> prefix, ids = new_row_ids(3)
+    >>> len(set(ids)), uuid.UUID(ids[2]).version, parse_row_id(ids[2]) == (prefix, 2)
+    (3, 7, True)
     """
     if count > MAX_ROWS:
         raise ValueError(f"a call holds at most {MAX_ROWS} rows, not {count}")
@@ -65,13 +63,14 @@ def _row_ids(prefix: str, count: int) -> list[str]:
     """The ids of rows ``0 .. count-1``, their text written by numpy: formatting
     each row number in Python took a tenth of a large batch's scoring time."""
     width = PREFIX_LENGTH + 8
-    text = np.empty((count, width), dtype=np.uint8)
+    # One line per id; str.split cuts them apart in C, faster than slicing each.
+    text = np.empty((count, width + 1), dtype=np.uint8)
     text[:, :PREFIX_LENGTH] = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
     rows = np.arange(count, dtype=np.uint32)
     for digit in range(8):  # the row number's hex digits, lowest last
         text[:, width - 1 - digit] = _HEX_DIGITS[(rows >> (4 * digit)) & 0xF]
-    joined = text.tobytes().decode("ascii")
-    return [joined[start : start + width] for start in range(0, count * width, width)]
+    text[:, width] = ord("\n")
+    return text.tobytes()[:-1].decode("ascii").split("\n")
 
 
 def parse_row_id(prediction_id: str) -> tuple[str, int] | None:

@@ -90,3 +90,29 @@ def _same_with_nan(left: dict[str, Any], right: dict[str, Any]) -> bool:
     return left.keys() == right.keys() and all(
         left[k] == right[k] or (left[k] != left[k] and right[k] != right[k]) for k in left
     )
+
+
+def test_both_ways_agree_on_typed_number_columns(config: Config, test_frame: pd.DataFrame) -> None:
+    """Number columns held as int64 and float64, the case the column-wise validator
+    clears by their least and greatest value: values beyond the bounds, a
+    fraction in a count, infinities, and columns of nothing but missing values
+    get the same errors both ways, and clean columns none."""
+    frame = test_frame.head(30).copy()
+    frame["GrLivArea"] = frame["GrLivArea"].astype(np.int64)
+    frame.loc[2, "GrLivArea"] = 10**9  # beyond the bound, in an int64 column
+    frame["OverallQual"] = frame["OverallQual"].astype(np.float64)
+    frame.loc[4, "OverallQual"] = 5.5  # a fraction in a whole-number field
+    frame["LotArea"] = frame["LotArea"].astype(np.float64)
+    frame.loc[6, "LotArea"] = np.inf
+    frame.loc[7, "LotArea"] = -np.inf
+    frame["PoolArea"] = np.nan  # nothing but missing values
+    frame["YearBuilt"] = frame["YearBuilt"].astype(np.float64)  # whole floats: clean
+    table = FrameInput(frame)
+    rows, columns = validate_rows(table, config), validate_columns(table, config)
+    _same(rows, columns, config)
+    assert {(e.row, e.field) for e in rows.errors} == {
+        (2, "GrLivArea"),
+        (4, "OverallQual"),
+        (6, "LotArea"),
+        (7, "LotArea"),
+    }

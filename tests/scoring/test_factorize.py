@@ -76,3 +76,26 @@ def test_unhashable_cells_raise_type_error_as_pandas_does() -> None:
     answers by judging each cell on its own."""
     with pytest.raises(TypeError):
         factorize_cells(["Pave", ["Grvl"], "Pave"])
+
+
+@given(cells=CELLS)
+def test_a_table_looked_up_through_the_levels_equals_one_indexed_by_codes(
+    cells: list[Any],
+) -> None:
+    """factorize(...).lookup(table) is table[codes] (the last entry for missing
+    cells), and lookup_distinct holds the same entries without repeats, for
+    cells in a list, an object Series and a text Series."""
+    from regression_model.scoring.factorize import factorize
+
+    as_text = pd.Series(cells, dtype=object).astype("str")
+    for holder, codes in (
+        (cells, _expected(cells)[0]),
+        (pd.Series(cells, dtype=object), _expected(cells)[0]),
+        (as_text, pd.factorize(as_text, use_na_sentinel=True)[0].tolist()),
+    ):
+        column = factorize(holder)
+        table = np.arange(len(column.uniques) + 1, dtype=np.float64) * 10.0 + 1.0
+        expected = table[np.asarray(codes, dtype=np.int64)].tolist()
+        assert column.codes.tolist() == codes
+        assert column.lookup(table).tolist() == expected
+        assert sorted(set(column.lookup_distinct(table).tolist())) == sorted(set(expected))

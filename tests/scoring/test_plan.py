@@ -221,3 +221,54 @@ def test_a_row_alone_scores_as_in_a_batch(
         assert [(f.kind, f.field, f.message) for f in alone.findings] == found
         for name, values in whole.signals.items():
             np.testing.assert_allclose(alone.signals[name], values[[position]], rtol=1e-12)
+
+
+def test_the_joint_check_in_blocks_finds_what_one_block_finds(
+    config: Config, test_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The joint-range check run over blocks of rows (as large batches are)
+    warns about the same rows with the same words as over one block, and gives
+    each row its distance to 1e-12, on test.csv's rows."""
+    from regression_model.scoring import checks
+
+    plan = load_model().plan
+    batch = validate_table(FrameInput(test_frame), config)
+    monkeypatch.setattr(checks, "_BLOCK_ROWS", 10**9)
+    whole = plan.score(batch)
+    monkeypatch.setattr(checks, "_BLOCK_ROWS", 97)
+    blocks = plan.score(batch)
+    unusual = [f for f in whole.findings if f.kind == "unusual_combination"]
+    assert unusual and blocks.findings == whole.findings
+    np.testing.assert_allclose(
+        blocks.signals["joint_distance"], whole.signals["joint_distance"], rtol=1e-12
+    )
+
+
+def test_intervals_are_counted_as_a_binary_search_counts_them() -> None:
+    """The spline's interval of each value (a comparison per interval start) is
+    numpy.searchsorted's, side="right", over the starts after the first: at the
+    starts themselves, between them, beyond both ends, and for a single start."""
+    from regression_model.scoring.operations import _interval_of
+
+    rng = np.random.default_rng(0)
+    for interior in ([6.5, 7.2, 7.9], [1906.5, 1941.0], [3.0], []):
+        values = np.concatenate(
+            [rng.uniform(0, 2100, 500), np.array(interior), np.array(interior) - 1e-12]
+        )
+        expected = np.searchsorted(np.array(interior), values, side="right")
+        np.testing.assert_array_equal(_interval_of(values, interior), expected)
+
+
+def test_findings_sort_by_key_as_they_compare() -> None:
+    """The sort key the plan uses puts findings in the order their own
+    comparison does: row, then kind, field and message."""
+    from regression_model.scoring.state import FINDING_ORDER, Finding
+
+    findings = [
+        Finding(3, "out_of_range", "LotArea", "b"),
+        Finding(1, "unusual_combination", "GrLivArea, LotArea", "a"),
+        Finding(3, "out_of_range", "GrLivArea", "c"),
+        Finding(1, "out_of_range", "YearBuilt", "z"),
+        Finding(3, "out_of_range", "GrLivArea", "a"),
+    ]
+    assert sorted(findings, key=FINDING_ORDER) == sorted(findings)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames
@@ -19,8 +20,11 @@ from regression_model.store.codec import (
     decode_inputs,
     encode_frame,
     encode_json_rows,
+    frame_encoder,
     json_text,
     pack_call,
+    pack_inputs,
+    received_encoder,
     unpack_rows,
 )
 from regression_model.store.ids import new_row_ids, parse_row_id
@@ -192,6 +196,69 @@ def test_chunks_packed_on_threads_equal_those_packed_in_turn(monkeypatch: Any) -
     monkeypatch.setattr(codec, "_MOST_THREADS", 1)
     assert pack_call(encode, prices, {}, {}, chunk_rows=7) == threaded
     assert [c.first_row for c in threaded] == list(range(0, 50, 7))
+
+
+def _ranges_frame(rows: int) -> pd.DataFrame:
+    """Every kind of column a range packer handles: numbers, text of few values,
+    text of more values than a range may share, all-missing stretches, mixed
+    objects in one stretch only, a categorical."""
+    many = [f"house {i}" for i in range(rows)]
+    mixed: list[Any] = ["a", "b"] * (rows // 2)
+    mixed[rows - 3] = 7  # mixed cells in the last range only
+    zone: list[Any] = ["RL", "RM", None] * (rows // 3)
+    zone[: rows // 4] = [None] * (rows // 4)  # a first range with no text at all
+    return pd.DataFrame(
+        {
+            "GrLivArea": np.arange(rows) * 3,
+            "LotFrontage": np.where(np.arange(rows) % 5 == 0, np.nan, 60.5),
+            "MSZoning": pd.Series(zone, dtype=object),
+            "Street": pd.Series(["Pave", "Grvl"] * (rows // 2), dtype="str"),
+            "Name": pd.Series(many, dtype=object),
+            "Mixed": pd.Series(mixed, dtype=object),
+            "Kind": pd.Categorical(["a", "b", "c"] * (rows // 3)),
+        }
+    )
+
+
+def test_a_range_packer_reads_back_each_range_as_packed_alone() -> None:
+    """frame_encoder(frame)(start, stop) reads back exactly the rows of
+    encode_frame(frame.iloc[start:stop]) for every range: columns of few values
+    keep the whole frame's codes, a column of many values (more than a range may
+    share) gives the very bytes of the range packed alone, and a range holding
+    mixed objects keeps them cell by cell."""
+    from regression_model.scoring.factorize import factorize_cells
+    from regression_model.store import codec
+
+    rows = 600
+    frame = _ranges_frame(rows)
+    before = frame.copy()
+    assert frame["Name"].nunique() > codec._SHARED_VALUES
+    for factorize in (pd.factorize, factorize_cells):
+        encode = frame_encoder(frame, factorize)
+        for start, stop in [(0, 150), (150, 400), (400, rows), (0, rows), (rows, rows)]:
+            alone = encode_frame(frame.iloc[start:stop], factorize)
+            positions = range(stop - start)
+            assert decode_inputs(encode(start, stop), positions) == decode_inputs(alone, positions)
+            only_many = frame[["Name"]].iloc[start:stop]
+            assert frame_encoder(frame[["Name"]], factorize)(start, stop) == encode_frame(
+                only_many, factorize
+            )
+    assert encode(0, rows) == encode_frame(frame, factorize_cells)
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_inputs_packed_apart_make_the_same_chunks() -> None:
+    """pack_call given inputs packed beforehand by pack_inputs makes the chunks it
+    makes when it packs them itself, and refuses packed inputs that do not fit
+    its chunks."""
+    frame = _ranges_frame(90)
+    prices = np.linspace(1e5, 2e5, 90)
+    encode = received_encoder(frame)
+    itself = pack_call(encode, prices, {}, {}, chunk_rows=40)
+    apart = pack_call(pack_inputs(encode, 90, chunk_rows=40), prices, {}, {}, chunk_rows=40)
+    assert apart == itself and len(itself) == 3
+    with pytest.raises(ValueError, match="2 packed inputs for 3 chunks"):
+        pack_call(pack_inputs(encode, 90, chunk_rows=40)[:2], prices, {}, {}, chunk_rows=40)
 
 
 @given(

@@ -57,9 +57,10 @@ def test_batch_records_align_with_results(store_url: str, test_frame: pd.DataFra
 def test_call_larger_than_a_chunk_reads_back_row_by_row(
     store_url: str, test_frame: pd.DataFrame
 ) -> None:
-    """A call of 26,262 rows is stored in three chunks: rows on either side of each
-    chunk boundary read back with their own inputs and price, and find() with a
-    limit returns the first rows in order across the boundary."""
+    """A call of 26,262 rows is stored in three chunks (its inputs packed beside
+    the pricing, as every call of 20,000 rows or more): rows on either side of
+    each chunk boundary read back with their own inputs and price, and find()
+    with a limit returns the first rows in order across the boundary."""
     frame = pd.concat([test_frame] * 18, ignore_index=True)
     frame.loc[10_000, "GrLivArea"] = -1  # first row of the second chunk: rejected
     before = audit.get_store().count()  # type: ignore[union-attr]
@@ -76,6 +77,26 @@ def test_call_larger_than_a_chunk_reads_back_row_by_row(
     found = audit.find(call_id=rejected["call_id"], limit=10_002)
     assert [r["prediction_id"] for r in found] == ids[:10_002]
     assert audit.get_store().count() == before + len(frame)  # type: ignore[union-attr]
+
+
+def test_a_large_call_of_records_keeps_each_record_as_sent(
+    store_url: str, test_frame: pd.DataFrame
+) -> None:
+    """A call of 20,424 records (inputs packed beside the pricing) keeps each
+    record with its own keys: a record that sent one extra key and one that
+    left out a field read back exactly as they were sent."""
+    records = pd.concat([test_frame] * 14, ignore_index=True).to_dict(orient="records")
+    records[3] = {**records[3], "Comment": "corner lot"}
+    records[-1] = {k: v for k, v in records[-1].items() if k != "LotFrontage"}
+    result = make_prediction(input_data=records)
+    for row in (3, len(records) - 1):
+        record = audit.get_record(result["prediction_ids"][row])
+        assert record is not None and record["row_number"] == row
+        sent = {
+            k: (None if isinstance(v, float) and v != v else v) for k, v in records[row].items()
+        }
+        assert record["inputs"] == sent
+        assert record["prediction"] == result["predictions"][row]
 
 
 def test_rejected_row_is_recorded_with_its_errors(store_url: str, house: dict[str, Any]) -> None:
