@@ -110,6 +110,7 @@ def make_prediction(*, input_data: Any) -> dict[str, Any]:
 
 
 def _predict(input_data: Any) -> dict[str, Any]:
+    """make_prediction's work (the caller holds the collector off)."""
     started = time.perf_counter()
     config = get_config()
     table = as_table(input_data, config)
@@ -123,12 +124,7 @@ def _predict(input_data: Any) -> dict[str, Any]:
         errors = [e.as_dict() for e in scored.errors]
         warnings = [w.as_dict() for w in scored.warnings]
         if store is not None:
-            inputs = (
-                packed_inputs.result()
-                if packed_inputs is not None
-                else received_encoder(scored.table.received(0, table.n_rows), factorize_cells)
-            )
-            _record(store, scored, model, call_id, id_prefix, errors, warnings, inputs)
+            _record(store, scored, model, call_id, id_prefix, errors, warnings, packed_inputs)
     _log_call(scored, model, call_id, prediction_ids, time.perf_counter() - started, warnings)
     return {
         "predictions": scored.predictions,
@@ -148,11 +144,16 @@ def _record(
     id_prefix: str,
     errors: list[dict[str, Any]],
     warnings: list[dict[str, Any]],
-    inputs: Callable[[int, int], bytes] | list[bytes],
+    packed_inputs: Future[list[bytes]] | None,
 ) -> None:
-    """Write the call's records (``inputs``: as :func:`pack_call` takes them);
-    PredictionStoreError propagates, so the caller gets no prediction that is
-    not recorded."""
+    """Write the call's records, with its inputs packed aside already or packed
+    here; PredictionStoreError propagates, so the caller gets no prediction
+    that is not recorded."""
+    inputs: Callable[[int, int], bytes] | list[bytes] = (
+        packed_inputs.result()
+        if packed_inputs is not None
+        else received_encoder(scored.table.received(0, scored.table.n_rows), factorize_cells)
+    )
     store.write_call(
         call_id=call_id,
         id_prefix=id_prefix,
