@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from regression_model.config.core import DATASET_DIR, Config, get_config
 from regression_model.errors import DataError
 from regression_model.registry import MISSING_MARKERS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "file_sha256",
@@ -43,6 +45,8 @@ def read_house_csv(path: Path | str, config: Config | None = None) -> pd.DataFra
     Columns that start with a digit are renamed (``1stFlrSF`` -> ``FirstFlrSF``).
     """
     cfg = config or get_config()
+    import pandas as pd  # not at import: the model loads, and records score, without it
+
     frame = pd.read_csv(path, keep_default_na=False, na_values=list(MISSING_MARKERS))
     return frame.rename(columns=cfg.model_config.variables_to_rename)
 
@@ -121,6 +125,8 @@ def load_training_data(config: Config, path: Path | None = None) -> pd.DataFrame
     target = config.model_config.target
     if target not in frame.columns:
         raise DataError(f"training data {data_path.name} has no target column {target!r}")
+    import pandas as pd
+
     values = pd.to_numeric(frame[target], errors="coerce")
     bad = frame.index[values.isna() | (values <= 0)].tolist()
     if bad:

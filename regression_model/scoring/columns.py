@@ -4,13 +4,15 @@ scoring plan consumes (kept apart so neither imports the other)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from regression_model.config.core import Config
 from regression_model.scoring.schema import RowError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "CatColumn",
@@ -138,6 +140,8 @@ class ValidatedBatch:
     def frame(self, config: Config) -> pd.DataFrame:
         """The pipeline's input: valid rows indexed by position, float64 numbers,
         object categories (None for missing), dwelling codes as strings."""
+        import pandas as pd
+
         index = pd.Index(self.valid_rows, dtype=np.int64)
         columns: dict[str, pd.Series] = {}
         for name in config.model_config.features:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 __all__ = ["Factorized", "factorize", "factorize_cells"]
 
@@ -85,6 +84,8 @@ def factorize(values: Any) -> Factorized:
     >>> factorize(["Pave", None, "Grvl", "Pave"]).codes.tolist()
     [0, -1, 1, 0]
     """
+    import pandas as pd
+
     cells = _object_cells(values)
     if cells is None:  # Arrow-backed, categorical or numeric: pandas is fast already
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -138,6 +139,8 @@ def _first_cells(codes: np.ndarray, n_distinct: int) -> np.ndarray:
 def _object_cells(values: Any) -> np.ndarray | None:
     """The cells as a contiguous object array, or None when pandas holds them
     otherwise (then its own factorize is the fast way)."""
+    import pandas as pd
+
     if isinstance(values, pd.Series | pd.Index):
         dtype = values.dtype
         if not pd.api.types.is_object_dtype(dtype) and getattr(dtype, "storage", None) != "python":

@@ -8,14 +8,17 @@ without copying or modifying the caller's object.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from regression_model.config.core import Config
 from regression_model.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ColumnsInput",
@@ -33,7 +36,17 @@ _HINT = (
 
 
 def _is_column(value: Any) -> bool:
-    return isinstance(value, (list, tuple, np.ndarray, pd.Series, pd.Index))
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return True
+    pandas = _loaded_pandas()
+    return pandas is not None and isinstance(value, (pandas.Series, pandas.Index))
+
+
+def _loaded_pandas() -> Any:
+    """pandas if something imported it already, else None. Records and dicts
+    of lists are scored without importing pandas (a fifth of a first call's
+    time), and nothing can be a pandas object before pandas is imported."""
+    return sys.modules.get("pandas")
 
 
 def _missing(value: Any) -> bool:
@@ -43,8 +56,10 @@ def _missing(value: Any) -> bool:
     kind = type(value)
     if kind is float:  # the common cells first: pd.isna costs a microsecond each
         return bool(value != value)
-    if kind is str or kind is int:
+    if kind is str or kind is int or kind is bool:
         return False
+    import pandas as pd  # a rarer cell (numpy scalar, NA, NaT): pandas judges it
+
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
@@ -148,6 +163,8 @@ class RecordsInput(TableInput):
 
 class ColumnsInput(FrameInput):
     def __init__(self, columns: Mapping[str, Any], renames: Mapping[str, str]) -> None:
+        import pandas as pd
+
         frame = pd.DataFrame({renames.get(k, k): list(v) for k, v in columns.items()})
         super().__init__(frame)
 
@@ -175,7 +192,8 @@ def as_table(input_data: Any, config: Config) -> TableInput:
     (1, ['FirstFlrSF', 'GrLivArea'])
     """
     renames = config.model_config.variables_to_rename
-    if isinstance(input_data, pd.DataFrame):
+    pandas = _loaded_pandas()
+    if pandas is not None and isinstance(input_data, pandas.DataFrame):
         check_names([c for c in input_data.columns], renames)
         return FrameInput(input_data.rename(columns=renames))
     if isinstance(input_data, Mapping):

@@ -15,10 +15,9 @@ spec covers every step scores without unpickling anything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from regression_model.scoring import messages
 from regression_model.scoring.columns import CatColumn, ValidatedBatch
@@ -34,6 +33,9 @@ from regression_model.scoring.state import (
     category_column,
     number_column,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "SPEC_FORMAT",
@@ -269,6 +271,8 @@ class PlanOutput:
 
 def _to_frame(state: State, index: np.ndarray, order: list[str] | None) -> pd.DataFrame:
     """The state as the DataFrame the next pipeline step expects."""
+    import pandas as pd
+
     columns = {
         name: column.values() if isinstance(column, CatColumn) else column
         for name, column in state.items()

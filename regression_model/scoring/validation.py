@@ -7,6 +7,9 @@ and give the same verdicts and messages (a test checks it on generated rows):
 * :func:`validate_columns` checks whole columns with numpy, using bounds and
   categories read from the schema itself, and hands every cell it cannot
   clear to pydantic, so the message is pydantic's own: fastest for batches.
+
+pandas is imported by the functions that use it: a few records are validated
+without it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import math
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from pydantic import ValidationError
 
 from regression_model.config.core import Config
@@ -94,6 +96,8 @@ def _as_category_codes(name: str, values: Any, config: Config) -> CatColumn:
             numbers = values
         else:
             numbers = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        import pandas as pd
+
         codes, uniques = pd.factorize(numbers, use_na_sentinel=True)
         names = np.empty(len(uniques), dtype=object)
         names[:] = [str(int(u)) for u in uniques]
@@ -227,6 +231,8 @@ def validate_table(table: TableInput, config: Config) -> ValidatedBatch:
 
 
 def _cell(values: Any, row: int) -> Any:
+    import pandas as pd
+
     value = values.iloc[row] if isinstance(values, pd.Series) else values[row]
     if isinstance(value, np.generic):
         value = value.item()
@@ -242,6 +248,8 @@ def _numeric_column(rule: FieldRule, values: Any, n_rows: int) -> tuple[np.ndarr
     """Float64 values and the rows the fast checks could not clear."""
     if values is None:
         return np.full(n_rows, np.nan), np.empty(0, dtype=np.int64)
+    import pandas as pd
+
     series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     if series.dtype.kind in "iuf":
         numbers = series.to_numpy(dtype=np.float64, na_value=np.nan)

@@ -21,13 +21,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "CHUNK_ROWS",
@@ -47,8 +50,10 @@ __all__ = [
     "unpack_rows",
 ]
 
-# What finds a column's codes (-1 for missing) and distinct values.
-Factorize = Callable[[pd.Series], tuple[Any, Any]]
+# What finds a column's codes (-1 for missing) and distinct values; None means
+# pandas.factorize. pandas is imported where a DataFrame is packed: records are
+# packed without it.
+Factorize = Callable[["pd.Series"], tuple[Any, Any]]
 
 CHUNK_ROWS = 10_000
 _MOST_THREADS = 4
@@ -181,7 +186,7 @@ def unpack_rows(chunk: RecordChunk, rows: Sequence[int]) -> list[dict[str, Any]]
 # ---- inputs ----
 
 
-def encode_frame(frame: pd.DataFrame, factorize: Factorize = pd.factorize) -> bytes:
+def encode_frame(frame: pd.DataFrame, factorize: Factorize | None = None) -> bytes:
     """Pack a DataFrame's rows column by column; ``factorize`` finds a text
     column's codes and distinct values as ``pandas.factorize`` does (the caller
     may pass a faster equivalent).
@@ -198,7 +203,7 @@ def encode_frame(frame: pd.DataFrame, factorize: Factorize = pd.factorize) -> by
 
 
 def frame_encoder(
-    frame: pd.DataFrame, factorize: Factorize = pd.factorize
+    frame: pd.DataFrame, factorize: Factorize | None = None
 ) -> Callable[[int, int], bytes]:
     """A packer of the row ranges of ``frame``: ``encoder(start, stop)`` gives
     exactly ``encode_frame(frame.iloc[start:stop], factorize)``, but each text
@@ -216,7 +221,10 @@ def frame_encoder(
     >>> decode_inputs(frame_encoder(frame)(1, 3), [0, 1])
     [{'GrLivArea': 1262, 'Street': None}, {'GrLivArea': 980, 'Street': 'Grvl'}]
     """
-    packers = [(str(name), _column_packer(column, factorize)) for name, column in frame.items()]
+    import pandas as pd
+
+    chosen = factorize or pd.factorize
+    packers = [(str(name), _column_packer(column, chosen)) for name, column in frame.items()]
 
     def encode(start: int, stop: int) -> bytes:
         columns: list[dict[str, Any]] = []
@@ -340,6 +348,8 @@ _ColumnPacker = Callable[[int, int], tuple[dict[str, Any], bytes]]
 
 
 def _column_packer(column: pd.Series, factorize: Factorize) -> _ColumnPacker:
+    import pandas as pd
+
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
         array = column.to_numpy()
@@ -372,6 +382,8 @@ def _column_packer(column: pd.Series, factorize: Factorize) -> _ColumnPacker:
 
 
 def _text_only(column: pd.Series) -> bool:
+    import pandas as pd
+
     return pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
 
 
@@ -385,6 +397,8 @@ def _renumber(codes: np.ndarray, distinct: list[Any]) -> tuple[np.ndarray, list[
     """A slice of a column's codes renumbered as factorising the slice alone
     would number them (in order of first appearance, -1 kept for missing),
     and the distinct values it holds, in that order."""
+    import pandas as pd
+
     local, order = pd.factorize(codes)
     order = np.asarray(order, dtype=np.int64)
     present = order >= 0
@@ -432,6 +446,8 @@ def json_value(value: Any) -> Any:
         return {str(k): json_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_value(v) for v in value]
+    import pandas as pd  # a rarer value (NA, NaT, a date): pandas judges it
+
     try:
         if pd.isna(value):
             return None
@@ -462,7 +478,7 @@ def _plain(value: Any) -> bool:
 
 
 def encode_received(
-    rows: pd.DataFrame | Sequence[Mapping[str, Any]], factorize: Factorize = pd.factorize
+    rows: pd.DataFrame | Sequence[Mapping[str, Any]], factorize: Factorize | None = None
 ) -> bytes:
     """Pack rows as a caller sent them: a DataFrame column by column (see
     :func:`encode_frame` for ``factorize``), records (whose keys may differ) as
@@ -471,10 +487,12 @@ def encode_received(
 
 
 def received_encoder(
-    rows: pd.DataFrame | Sequence[Mapping[str, Any]], factorize: Factorize = pd.factorize
+    rows: pd.DataFrame | Sequence[Mapping[str, Any]], factorize: Factorize | None = None
 ) -> Callable[[int, int], bytes]:
     """:func:`encode_received` of row ranges: ``encoder(start, stop)`` packs
     rows ``start .. stop - 1`` (see :func:`frame_encoder`)."""
-    if isinstance(rows, pd.DataFrame):
+    pandas = sys.modules.get("pandas")  # nothing is a DataFrame before pandas is imported
+    if pandas is not None and isinstance(rows, pandas.DataFrame):
         return frame_encoder(rows, factorize)
-    return lambda start, stop: encode_json_rows([json_text(r) for r in rows[start:stop]])
+    records = cast(Sequence[Mapping[str, Any]], rows)
+    return lambda start, stop: encode_json_rows([json_text(r) for r in records[start:stop]])
