@@ -78,14 +78,18 @@ class RecordChunk:
 
 
 def pack_inputs(
-    encode_inputs: Callable[[int, int], bytes], n_rows: int, chunk_rows: int = CHUNK_ROWS
+    encode_inputs: Callable[[int, int], bytes],
+    n_rows: int,
+    chunk_rows: int = CHUNK_ROWS,
+    most_threads: int | None = None,
 ) -> list[bytes]:
     """The packed inputs of each chunk of a call of ``n_rows`` rows, in order, as
     :func:`pack_call` packs them; apart, so that a caller may pack the inputs
-    while the rows are still being priced."""
+    while the rows are still being priced (on ``most_threads`` threads at most,
+    by default one per core up to 4; 1 packs them in turn)."""
     starts = list(range(0, n_rows, chunk_rows))
     stops = [min(start + chunk_rows, n_rows) for start in starts]
-    return _encode_chunks(encode_inputs, starts, stops)
+    return _encode_chunks(encode_inputs, starts, stops, most_threads)
 
 
 def pack_call(
@@ -139,12 +143,16 @@ def pack_call(
 
 
 def _encode_chunks(
-    encode_inputs: Callable[[int, int], bytes], starts: list[int], stops: list[int]
+    encode_inputs: Callable[[int, int], bytes],
+    starts: list[int],
+    stops: list[int],
+    most_threads: int | None = None,
 ) -> list[bytes]:
     """Each chunk's packed inputs, in order. Several chunks are packed on threads
     (at most one per core, and _MOST_THREADS): zlib and numpy release the GIL,
     and compressing is most of the packing."""
-    workers = min(_MOST_THREADS, os.cpu_count() or 1, len(starts))
+    most = _MOST_THREADS if most_threads is None else most_threads
+    workers = min(most, os.cpu_count() or 1, len(starts))
     if workers < 2:
         return [encode_inputs(start, stop) for start, stop in zip(starts, stops, strict=True)]
     from concurrent.futures import ThreadPoolExecutor
