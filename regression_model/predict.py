@@ -180,12 +180,17 @@ def _inputs_packed_aside(
     if store is None or table.n_rows < _PACK_ASIDE_FROM:
         yield None
         return
-    encode = received_encoder(table.received(0, table.n_rows), factorize_cells)
     with ThreadPoolExecutor(1, thread_name_prefix="regression-model-inputs") as pool:
-        # One thread, compressing chunk after chunk: it runs beside the scoring
-        # threads already, and more threads gained little speed but a malloc
-        # arena each (predict_file's peak memory rose by a fifth).
-        yield pool.submit(pack_inputs, encode, table.n_rows, most_threads=1)
+        yield pool.submit(_pack_received, table)
+
+
+def _pack_received(table: TableInput) -> list[bytes]:
+    """A call's inputs, packed chunk by chunk. Factorising the text columns is
+    part of it, so all of it runs beside the pricing; and it compresses chunk
+    after chunk on this one thread: more threads gained little speed but a
+    malloc arena each (predict_file's peak memory rose by a fifth)."""
+    encode = received_encoder(table.received(0, table.n_rows), factorize_cells)
+    return pack_inputs(encode, table.n_rows, most_threads=1)
 
 
 def _log_call(

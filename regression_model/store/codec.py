@@ -213,13 +213,13 @@ def encode_frame(frame: pd.DataFrame, factorize: Factorize | None = None) -> byt
 def frame_encoder(
     frame: pd.DataFrame, factorize: Factorize | None = None
 ) -> Callable[[int, int], bytes]:
-    """A packer of the row ranges of ``frame``: ``encoder(start, stop)`` gives
-    exactly ``encode_frame(frame.iloc[start:stop], factorize)``, but each text
-    column is factorised once for the whole frame, and a range only renumbers
-    its slice of the codes (a call is stored in many chunks). A column of at
-    most a few hundred distinct values keeps the whole frame's codes in every
-    range, which then lists all of them: the same rows read back, not the same
-    bytes as packing the range alone.
+    """A packer of the row ranges of ``frame``: ``encoder(start, stop)`` packs
+    the rows ``encode_frame(frame.iloc[start:stop], factorize)`` packs, but
+    each text column is factorised once for the whole frame (a call is stored
+    in many chunks). A column of at most 256 distinct values keeps the whole
+    frame's codes in every range, which then lists all of them: the same rows
+    read back, not the same bytes as the range packed alone. A column of more
+    renumbers each range's slice of the codes: the very bytes.
 
     Examples
     --------
