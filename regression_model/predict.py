@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from regression_model.config.core import get_config
 from regression_model.model import LoadedModel, load_model
-from regression_model.scoring.factorize import factorize_cells
 from regression_model.scoring.inputs import TableInput, as_table
 from regression_model.scoring.scored import (
     ScoredBatch,
@@ -152,7 +151,9 @@ def _record(
     inputs: Callable[[int, int], bytes] | list[bytes] = (
         packed_inputs.result()
         if packed_inputs is not None
-        else received_encoder(scored.table.received(0, scored.table.n_rows), factorize_cells)
+        else received_encoder(
+            scored.table.received(0, scored.table.n_rows), scored.table.factorize_received
+        )
     )
     store.write_call(
         call_id=call_id,
@@ -185,11 +186,12 @@ def _inputs_packed_aside(
 
 
 def _pack_received(table: TableInput) -> list[bytes]:
-    """A call's inputs, packed chunk by chunk. Factorising the text columns is
-    part of it, so all of it runs beside the pricing; and it compresses chunk
-    after chunk on this one thread: more threads gained little speed but a
-    malloc arena each (predict_file's peak memory rose by a fifth)."""
-    encode = received_encoder(table.received(0, table.n_rows), factorize_cells)
+    """A call's inputs, packed chunk by chunk beside the pricing. A text column
+    is factorised once for the call, by whichever of validation and this
+    packing needs it first, and read by both. It compresses chunk after chunk
+    on this one thread: more threads gained little speed but a malloc arena
+    each (predict_file's peak memory rose by a fifth)."""
+    encode = received_encoder(table.received(0, table.n_rows), table.factorize_received)
     return pack_inputs(encode, table.n_rows, most_threads=1)
 
 

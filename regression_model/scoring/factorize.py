@@ -8,8 +8,11 @@ of scoring a large batch. But the cells of such a column are mostly the same
 few objects over and over (``read_csv`` and row selections share one object
 per distinct string), so this module factorises the objects' identities
 first, which is integer work, and only then the few distinct objects by value.
-The result is exactly ``pandas.factorize(values, use_na_sentinel=True)``: the
-same codes and the same uniques in order of first appearance.
+The identities (addresses) of a column's few distinct objects are told apart
+by a perfect hash, a multiply and a shift per cell (see :func:`_identity_slots`),
+not by pandas' hash table. The result is exactly
+``pandas.factorize(values, use_na_sentinel=True)``: the same codes and the
+same uniques in order of first appearance.
 """
 
 from __future__ import annotations
@@ -42,24 +45,35 @@ class Factorized:
     """
 
     uniques: np.ndarray  # the distinct values (object), in order of first appearance
-    distinct_codes: np.ndarray  # the code of each distinct object, or of each cell
-    cells: np.ndarray | None  # each cell's distinct object; None: distinct_codes are per cell
+    distinct_codes: np.ndarray  # the code of each distinct object (or hash slot), or cell
+    cells: np.ndarray | None  # each cell's object (or slot); None: distinct_codes are per cell
+    # A slice of a factorised column (see rows): uniques and distinct_codes may
+    # name values none of its cells has.
+    partial: bool = False
 
     @property
     def codes(self) -> np.ndarray:
         """Each cell's code (int64), -1 for a missing cell."""
         codes = np.asarray(self.distinct_codes, dtype=np.int64)
-        return codes if self.cells is None else codes[self.cells]
+        return codes if self.cells is None else codes.take(self.cells)
 
     def lookup(self, table: np.ndarray) -> np.ndarray:
         """``table[codes]``: ``table`` holds an entry per unique value, then one
         for missing cells (code -1 picks the last entry)."""
         picked: np.ndarray = table[self.distinct_codes]
-        return picked if self.cells is None else picked[self.cells]
+        return picked if self.cells is None else picked.take(self.cells)
+
+    def rows(self, start: int, stop: int) -> Factorized:
+        """The cells ``start .. stop - 1`` (views, not copies). Their codes are
+        the column's: ``uniques`` may hold values none of these cells has."""
+        if self.cells is None:
+            return Factorized(self.uniques, self.distinct_codes[start:stop], None, True)
+        return Factorized(self.uniques, self.distinct_codes, self.cells[start:stop], True)
 
     def lookup_distinct(self, table: np.ndarray) -> np.ndarray:
-        """``table`` at the codes of the distinct objects (or of every cell): what
-        :meth:`lookup` gives, without repeats, for questions like "any missing?"."""
+        """``table`` at the codes of the distinct objects (or of every cell): the
+        entries :meth:`lookup` gives, with few repeats, for questions like "any
+        missing?"; of a ``partial`` column, perhaps entries of other cells too."""
         picked: np.ndarray = table[self.distinct_codes]
         return picked
 
@@ -96,13 +110,19 @@ def factorize(values: Any) -> Factorized:
         return Factorized(np.empty(0, dtype=object), np.empty(0, dtype=np.int64), None)
     # id() of every cell, read in bulk from the array of references. Live
     # objects have distinct ids, and the array holds each cell alive meanwhile.
-    identities = np.frombuffer(cells, dtype=np.intp)
-    by_identity, distinct = pd.factorize(identities)
-    first = _first_cells(by_identity, len(distinct))
+    identities = np.frombuffer(cells, dtype=np.uint64)
+    hashed = _identity_slots(identities)
+    if hashed is None:  # many distinct objects: pandas' hash table
+        by_identity, distinct = pd.factorize(identities)
+        first = _first_cells(by_identity, len(distinct))
+        by_value, uniques = pd.factorize(cells[first], use_na_sentinel=True)
+        return Factorized(
+            np.asarray(uniques, dtype=object), np.asarray(by_value, dtype=np.int64), by_identity
+        )
+    slots, distinct_of_slot, first = hashed
     by_value, uniques = pd.factorize(cells[first], use_na_sentinel=True)
-    return Factorized(
-        np.asarray(uniques, dtype=object), np.asarray(by_value, dtype=np.int64), by_identity
-    )
+    codes_of_slot = np.asarray(by_value, dtype=np.int64)[distinct_of_slot]
+    return Factorized(np.asarray(uniques, dtype=object), codes_of_slot, slots)
 
 
 def factorize_cells(values: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -119,6 +139,78 @@ def factorize_cells(values: Any) -> tuple[np.ndarray, np.ndarray]:
     """
     column = factorize(values)
     return column.codes, column.uniques
+
+
+# The head of a column whose distinct objects a perfect hash is built for,
+# and the most distinct objects it takes: beyond that the cells are mostly
+# objects of their own (rows parsed one by one), and pandas' table is the way.
+_HEAD_CELLS = 1024
+_MOST_DISTINCT = 256
+# Odd 64-bit constants for multiplicative hashing, tried in turn: fixed, so a
+# column always gets the same slots.
+_MULTIPLIERS = (
+    0x9E3779B97F4A7C15,
+    0xC2B2AE3D27D4EB4F,
+    0x165667B19E3779F9,
+    0xD6E8FEB86659FD93,
+    0xFF51AFD7ED558CCD,
+    0xC4CEB9FE1A85EC53,
+)
+
+
+def _identity_slots(
+    identities: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Each cell's slot in a perfect hash of the column's distinct identities,
+    which distinct object (numbered in order of first appearance) each slot
+    holds, and the first cell of each; None when the column has too many
+    distinct objects for it.
+
+    The distinct identities are learnt from the head of the column, then every
+    cell is checked against its slot: a cell whose identity is not there
+    (an object first seen later) adds its object, and the hash is built again.
+    """
+    import pandas as pd
+
+    head_codes, known = pd.factorize(identities[:_HEAD_CELLS])
+    first = _first_cells(head_codes, len(known))
+    while len(known) <= _MOST_DISTINCT:
+        hashing = _perfect_hash(known)
+        if hashing is None:
+            return None
+        multiplier, shift = hashing
+        hashed = identities * multiplier  # wraps modulo 2**64, as hashing wants
+        hashed >>= shift
+        slots = hashed.view(np.int64)  # take() wants signed indexes
+        slot_of_known = ((known * multiplier) >> shift).view(np.int64)
+        held = np.zeros(1 << (64 - int(shift)), dtype=np.uint64)  # no object lives at 0
+        held[slot_of_known] = known
+        if (held.take(slots) == identities).all():
+            # Slots no object hashes to point at the first object: a look-up
+            # through them names only values some cell has.
+            distinct_of_slot = np.zeros(len(held), dtype=np.intp)
+            distinct_of_slot[slot_of_known] = np.arange(len(known))
+            return slots, distinct_of_slot, first
+        missed = np.flatnonzero(held.take(slots) != identities)
+        # Objects not in the head appear after it, in the order they appear among the missed.
+        missed_codes, new = pd.factorize(identities[missed])
+        first = np.concatenate([first, missed[_first_cells(missed_codes, len(new))]])
+        known = np.concatenate([known, new])
+    return None
+
+
+def _perfect_hash(known: np.ndarray) -> tuple[np.uint64, np.uint64] | None:
+    """A multiplier and shift that send each identity to a slot of its own:
+    the top bits of ``identity * multiplier``. A table of 2 n**2 slots or more
+    (at most 2**18) makes a collision unlikely; the first that works is taken."""
+    least_bits = min(16, max(4, (2 * len(known) * len(known)).bit_length()))
+    for bits in range(least_bits, least_bits + 3):
+        shift = np.uint64(64 - bits)
+        for multiplier in _MULTIPLIERS:
+            factor = np.uint64(multiplier)
+            if len(np.unique((known * factor) >> shift)) == len(known):
+                return factor, shift
+    return None
 
 
 def _first_cells(codes: np.ndarray, n_distinct: int) -> np.ndarray:

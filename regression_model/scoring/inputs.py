@@ -9,6 +9,7 @@ without copying or modifying the caller's object.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from regression_model.config.core import Config
 from regression_model.errors import InvalidInputError
+from regression_model.scoring.factorize import Factorized, factorize, factorize_cells
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -92,6 +94,31 @@ class TableInput:
         """Rows ``start .. stop - 1`` as a table of their own, numbered from 0."""
         raise NotImplementedError
 
+    def factorized(self, name: str, values: Any = None) -> Factorized:
+        """The cells of a present column, factorised (see
+        :func:`~regression_model.scoring.factorize.factorize`); ``values``:
+        the column as :meth:`column` gave it, if the caller has it already.
+
+        Raises
+        ------
+        TypeError
+            When a cell cannot be hashed.
+        """
+        return factorize(self.column(name) if values is None else values)
+
+    def factorize_received(self, column: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Codes and distinct values of cells of ``received(0, n_rows)``, as
+        ``pandas.factorize`` gives them, for the store's packing: a whole
+        column of a DataFrame reuses the call's own factorisation of it (made
+        once for validation and the store alike).
+
+        Raises
+        ------
+        TypeError
+            When a cell cannot be hashed.
+        """
+        return factorize_cells(column)
+
 
 class FrameInput(TableInput):
     def __init__(self, frame: pd.DataFrame) -> None:
@@ -100,6 +127,30 @@ class FrameInput(TableInput):
         self._frame = frame.reset_index(drop=True)
         self.n_rows = len(frame)
         self.column_names = [str(c) for c in frame.columns]
+        # Columns factorised whole, once per call, whichever thread asks first:
+        # the parts of a large call (rows(...)) read slices of them, and the
+        # store's packing the columns themselves.
+        self._factorized: dict[str, Factorized] = {}
+        self._factorizing = threading.Lock()
+        self._whole: FrameInput | None = None  # the table a part was cut from
+        self._start = 0  # where it starts there
+
+    def factorized(self, name: str, values: Any = None) -> Factorized:
+        if self._whole is not None:
+            whole = self._whole.factorized(name)
+            return whole.rows(self._start, self._start + self.n_rows)
+        with self._factorizing:
+            column = self._factorized.get(name)
+            if column is None:
+                column = self._factorized[name] = factorize(self._frame[name])
+        return column
+
+    def factorize_received(self, column: Any) -> tuple[np.ndarray, np.ndarray]:
+        name = getattr(column, "name", None)
+        if self._whole is None and len(column) == self.n_rows and name in self._frame.columns:
+            factorized = self.factorized(str(name))  # the very cells: received() is a view
+            return factorized.codes, factorized.uniques
+        return factorize_cells(column)
 
     def column(self, name: str) -> Any:
         return self._frame[name] if name in self._frame.columns else None
@@ -115,7 +166,9 @@ class FrameInput(TableInput):
         return self._frame.iloc[start:stop]
 
     def rows(self, start: int, stop: int) -> FrameInput:
-        return FrameInput(self._frame.iloc[start:stop])
+        part = FrameInput(self._frame.iloc[start:stop])
+        part._whole, part._start = self._whole or self, self._start + start
+        return part
 
 
 class RecordsInput(TableInput):

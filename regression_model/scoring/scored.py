@@ -19,7 +19,7 @@ from regression_model.scoring.inputs import TableInput
 from regression_model.scoring.plan import ScoringPlan
 from regression_model.scoring.schema import RowError, RowWarning
 from regression_model.scoring.state import Finding
-from regression_model.scoring.validation import validate_table
+from regression_model.scoring.validation import factorize_text, validate_table
 
 __all__ = ["ScoredBatch", "collector_paused", "group_by_row", "score_table"]
 
@@ -109,6 +109,9 @@ def _price(table: TableInput, plan: ScoringPlan, config: Config) -> _Priced:
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     bounds = np.linspace(0, table.n_rows, n_parts + 1).astype(int).tolist()
+    # The text columns are factorised whole first, on this thread: the parts
+    # read slices of them, and no part waits for another to factorise.
+    factorize_text(table, config)
     # The parts already keep every core busy: BLAS threads on top of them (the
     # joint-range check's matrix product) would only contend for the cores.
     with (

@@ -22,7 +22,6 @@ from pydantic import ValidationError
 
 from regression_model.config.core import Config
 from regression_model.scoring.columns import CatColumn, ValidatedBatch
-from regression_model.scoring.factorize import factorize
 from regression_model.scoring.inputs import TableInput
 from regression_model.scoring.rules import FieldRule, field_rules
 from regression_model.scoring.schema import (
@@ -33,6 +32,7 @@ from regression_model.scoring.schema import (
 
 __all__ = [
     "COLUMNWISE_FROM_ROWS",
+    "factorize_text",
     "validate_columns",
     "validate_rows",
     "validate_table",
@@ -196,7 +196,7 @@ def validate_columns(table: TableInput, config: Config) -> ValidatedBatch:
         rule = rules[name]
         values = table.column(name)
         if rule.kind == "category":
-            coded = _category_column(rule, values, n_rows)
+            coded = _category_column(rule, table, name, values)
             if coded is None:  # unhashable cells or mixed types: judge each cell
                 clean_values = np.full(n_rows, None, dtype=object)
                 slow_cells(name, values, np.arange(n_rows), clean_values)
@@ -221,6 +221,20 @@ def validate_columns(table: TableInput, config: Config) -> ValidatedBatch:
         else:
             numeric[name] = numbers
     return _finish(n_rows, config, bad_rows, errors, numeric, categorical)
+
+
+def factorize_text(table: TableInput, config: Config) -> None:
+    """Factorise the table's text features whole (see
+    :meth:`~regression_model.scoring.inputs.TableInput.factorized`), before
+    its parts are validated on threads of their own."""
+    rules = field_rules()
+    present = set(table.column_names)
+    for name in config.model_config.features:
+        if name in present and rules[name].kind == "category":
+            try:
+                table.factorized(name)
+            except TypeError:  # unhashable cells: validation judges each one
+                continue
 
 
 def validate_table(table: TableInput, config: Config) -> ValidatedBatch:
@@ -295,16 +309,16 @@ def _all_clear(rule: FieldRule, numbers: np.ndarray, whole: bool) -> bool:
 
 
 def _category_column(
-    rule: FieldRule, values: Any, n_rows: int
+    rule: FieldRule, table: TableInput, name: str, values: Any
 ) -> tuple[CatColumn, np.ndarray] | None:
     """Codes over the allowed categories and the rows to judge one by one; None
-    when the column cannot be factorised (unhashable cells)."""
+    when the column cannot be factorised (unhashable cells). ``values``: the
+    column, None when the table has none."""
     if values is None:
-        return CatColumn(np.full(n_rows, -1, dtype=np.int64), np.empty(0, dtype=object)), np.empty(
-            0, dtype=np.int64
-        )
+        missing = np.full(table.n_rows, -1, dtype=np.int64)
+        return CatColumn(missing, np.empty(0, dtype=object)), np.empty(0, dtype=np.int64)
     try:
-        column = factorize(values)
+        column = table.factorized(name, values)
     except TypeError:
         return None
     categories = column.uniques
@@ -322,7 +336,9 @@ def _category_column(
             continue
         doubtful_codes.append(index)
         remap[index] = -1
-    has_missing = bool((column.lookup_distinct(remap) < 0).any())
+    # Known from the distinct values alone, unless they are a whole column's
+    # and these cells a part of it: then found out when asked.
+    has_missing = None if column.partial else bool((column.lookup_distinct(remap) < 0).any())
     codes = CatColumn(column.lookup(remap), categories, has_missing)
     if not doubtful_codes:
         return codes, np.empty(0, dtype=np.int64)

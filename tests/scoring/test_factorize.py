@@ -99,3 +99,51 @@ def test_a_table_looked_up_through_the_levels_equals_one_indexed_by_codes(
         assert column.codes.tolist() == codes
         assert column.lookup(table).tolist() == expected
         assert sorted(set(column.lookup_distinct(table).tolist())) == sorted(set(expected))
+
+
+@given(
+    cells=st.lists(
+        st.one_of(st.sampled_from(POOL), st.sampled_from(POOL).map(_copy), st.none()),
+        min_size=1,
+        max_size=40,
+    ),
+    repeats=st.integers(30, 80),
+    late=st.lists(st.sampled_from(["Late", "Later", None]).map(lambda t: t and _copy(t))),
+)
+def test_equals_pandas_on_long_columns_with_values_first_seen_late(
+    cells: list[Any], repeats: int, late: list[Any]
+) -> None:
+    """Columns longer than the head the identity hash learns from (shared and
+    copied strings, missing cells), with new objects and values after it: the
+    codes and uniques pandas gives, whole and sliced into parts."""
+    from regression_model.scoring.factorize import factorize
+
+    column = pd.Series(cells * repeats + late + cells, dtype=object)
+    expected_codes, expected_uniques = _expected(column.tolist())
+    codes, uniques = factorize_cells(column)
+    assert (codes.tolist(), list(uniques)) == (expected_codes, expected_uniques)
+    whole = factorize(column)
+    middle = len(column) // 2
+    for start, stop in ((0, middle), (middle, len(column))):
+        part = whole.rows(start, stop)
+        assert part.partial
+        assert [list(uniques)[c] if c >= 0 else None for c in part.codes.tolist()] == [
+            list(uniques)[c] if c >= 0 else None for c in expected_codes[start:stop]
+        ]
+
+
+def test_a_column_of_objects_each_its_own_equals_pandas() -> None:
+    """Cells that are each an object of their own (rows parsed one by one), too
+    many for the identity hash: pandas' own table, the same codes and uniques."""
+    values = [_copy(f"v{i % 300:03d}") for i in range(5_000)]
+    codes, uniques = factorize_cells(pd.Series(values, dtype=object))
+    assert (codes.tolist(), list(uniques)) == _expected(values)
+    assert len(uniques) == 300
+
+
+def test_more_distinct_objects_than_the_hash_takes_after_the_head_equals_pandas() -> None:
+    """A head of few objects, then hundreds of new ones: the hash gives way to
+    pandas' table, with the same codes and uniques."""
+    values = ["Pave"] * 2_000 + [_copy(f"n{i}") for i in range(400)] + ["Pave"]
+    codes, uniques = factorize_cells(np.array(values, dtype=object))
+    assert (codes.tolist(), list(uniques)) == _expected(values)
