@@ -27,14 +27,16 @@ from strictyaml import load as load_yaml
 from strictyaml.representation import YAML
 from strictyaml.validators import Validator
 
-from regression_model.config.models import AppConfig, ModelConfig, StoreConfig
+from regression_model.config.models import AppConfig, ModelConfig, ScoringConfig, StoreConfig
 
 # Plain values by their Python type.
 _SCALARS: dict[Any, Validator] = {str: Str(), int: Int(), float: Float(), bool: Bool()}
 
-# The top-level key holding the store's settings (the other keys are the
-# app's and the model's, flat, as in the reference package's config.yml).
+# The top-level keys holding the store's and the scoring process's settings
+# (the other keys are the app's and the model's, flat, as in the reference
+# package's config.yml).
 STORE_KEY = "prediction_store"
+SCORING_KEY = "scoring"
 
 
 def _validator(annotation: Any) -> Validator:
@@ -72,7 +74,14 @@ def _map(model: type[BaseModel]) -> Map:
     return Map(_fields(model))
 
 
-SCHEMA = Map({**_fields(AppConfig), **_fields(ModelConfig), STORE_KEY: _map(StoreConfig)})
+SCHEMA = Map(
+    {
+        **_fields(AppConfig),
+        **_fields(ModelConfig),
+        STORE_KEY: _map(StoreConfig),
+        SCORING_KEY: _map(ScoringConfig),
+    }
+)
 
 
 def load(text: str, source: str) -> YAML:

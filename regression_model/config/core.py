@@ -22,6 +22,7 @@ from regression_model.config.models import (
     AppConfig,
     Config,
     ModelConfig,
+    ScoringConfig,
     StoreConfig,
 )
 from regression_model.config.paths import (
@@ -42,6 +43,7 @@ __all__ = [
     "AppConfig",
     "Config",
     "ModelConfig",
+    "ScoringConfig",
     "StoreConfig",
     "create_and_validate_config",
     "fetch_config_from_yaml",
@@ -89,13 +91,15 @@ def parse_config(text: str, *, source: str = "config.yml") -> Config:
 def _validated(document: YAML, text: str, source: str) -> Config:
     data = document.data
     app_keys = set(AppConfig.model_fields)
-    model_data = {k: v for k, v in data.items() if k not in app_keys | {_yaml.STORE_KEY}}
+    own_sections = {_yaml.STORE_KEY, _yaml.SCORING_KEY}
+    model_data = {k: v for k, v in data.items() if k not in app_keys | own_sections}
     problems: list[str] = []
     parts: dict[str, Any] = {}
     for name, model, values, prefix in (
         ("app_config", AppConfig, {k: v for k, v in data.items() if k in app_keys}, ()),
         ("model_config", ModelConfig, model_data, ()),
         ("store_config", StoreConfig, data[_yaml.STORE_KEY], (_yaml.STORE_KEY,)),
+        ("scoring_config", ScoringConfig, data[_yaml.SCORING_KEY], (_yaml.SCORING_KEY,)),
     ):
         try:
             parts[name] = model.model_validate(values)

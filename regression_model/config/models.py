@@ -29,6 +29,7 @@ __all__ = [
     "OrdinalMapping",
     "OutOfRangeConfig",
     "PriceRange",
+    "ScoringConfig",
     "SplineConfig",
     "StoreConfig",
     "YearsSince",
@@ -67,6 +68,12 @@ class StoreConfig(_Strict):
 
     url: str = Field(min_length=1)
     busy_timeout_seconds: float = Field(gt=0)
+
+
+class ScoringConfig(_Strict):
+    """How the scoring process uses memory; not part of the model's fingerprint."""
+
+    tune_malloc: bool
 
 
 class YearsSince(_Strict):
@@ -206,6 +213,7 @@ class Config:
     app_config: AppConfig
     model_config: ModelConfig
     store_config: StoreConfig
+    scoring_config: ScoringConfig
     # Where the settings came from, to point errors found later (in training)
     # at a line; not part of the fingerprint.
     source_text: str = field(default="", repr=False, compare=False)

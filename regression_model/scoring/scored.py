@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from regression_model.config.core import Config
+from regression_model.scoring.allocator import tune_malloc
 from regression_model.scoring.inputs import TableInput
 from regression_model.scoring.plan import ScoringPlan
 from regression_model.scoring.schema import RowError, RowWarning
@@ -48,6 +49,7 @@ _MOST_PARTS = 4
 
 def score_table(table: TableInput, plan: ScoringPlan, config: Config) -> ScoredBatch:
     """Validate and score a table; one slot per row, in order. Not recorded."""
+    tune_malloc(table.n_rows, config.scoring_config)
     priced = _price(table, plan, config)
     rows = priced.valid_rows
     with collector_paused():
