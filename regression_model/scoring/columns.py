@@ -4,6 +4,7 @@ scoring plan consumes (kept apart so neither imports the other)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,11 +23,40 @@ __all__ = [
 
 @dataclass(frozen=True)
 class CatColumn:
-    """A categorical column as integer codes into ``categories``; -1 is missing."""
+    """A categorical column as integer codes into ``categories``; -1 is missing.
 
-    codes: np.ndarray
+    The codes may be kept in two levels, as factorising by object identity
+    gives them: a code per entry of a small table (``entry_codes``) and each
+    row's entry (``cells``). A step that recodes the column (a fill) then
+    rewrites the small table only, and a table over the categories (a weight
+    per category) reaches every row in one look-up (:meth:`lookup`).
+    """
+
+    entry_codes: np.ndarray  # the code of each entry; of each row when cells is None
     categories: np.ndarray
     has_missing: bool | None = None  # None: not known yet
+    cells: np.ndarray | None = None  # each row's entry in entry_codes
+
+    @cached_property
+    def codes(self) -> np.ndarray:
+        """Each row's code (int64), -1 where missing."""
+        if self.cells is None:
+            return self.entry_codes
+        codes: np.ndarray = self.entry_codes.take(self.cells)
+        return codes
+
+    def lookup(self, table: np.ndarray) -> np.ndarray:
+        """``table[codes]``: ``table`` holds an entry per category, then one for
+        missing rows (code -1 picks the last entry)."""
+        picked: np.ndarray = table[self.entry_codes]
+        return picked if self.cells is None else picked.take(self.cells)
+
+    def recoded(
+        self, table: np.ndarray, categories: np.ndarray, has_missing: bool | None
+    ) -> CatColumn:
+        """The column with each code ``c`` replaced by ``table[c]`` (``table``
+        as for :meth:`lookup`), over new ``categories``: the rows' entries stay."""
+        return CatColumn(table[self.entry_codes], categories, has_missing, self.cells)
 
     def any_missing(self) -> bool:
         """Whether some row is missing (cheap when the builder already knew)."""
@@ -49,14 +79,15 @@ class CatColumn:
         return cls(np.array(codes, dtype=np.int64), categories, -1 in codes)
 
     def take(self, rows: np.ndarray) -> CatColumn:
-        return CatColumn(self.codes[rows], self.categories)
+        if self.cells is None:
+            return CatColumn(self.entry_codes[rows], self.categories)
+        return CatColumn(self.entry_codes, self.categories, None, self.cells[rows])
 
     def values(self) -> np.ndarray:
         """Object array of the category of each row, None where missing."""
         lookup = np.empty(len(self.categories) + 1, dtype=object)
         lookup[:-1] = self.categories  # the last slot, None, is what code -1 picks
-        values: np.ndarray = lookup[self.codes]
-        return values
+        return self.lookup(lookup)
 
 
 class ValidatedBatch:

@@ -110,7 +110,7 @@ class IntervalModel:
         for column, table in self.tables.items():
             cat = categories[column]
             weights = np.array([table.get(str(c), 0.0) for c in cat.categories] + [0.0])
-            log_sigma += weights[cat.codes]
+            log_sigma += cat.lookup(weights)
         sigma: np.ndarray = np.maximum(np.exp(log_sigma), self.floor)
         return sigma
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -46,11 +46,11 @@ def _fill_category(column: str, value: Any) -> Operation:
         else:
             categories.append(value)
             index = len(categories) - 1
-        # One look-up per row: code -1 picks the table's last slot, the fill.
-        codes = np.append(np.arange(len(cat.categories)), index)[cat.codes]
+        # Code -1 picks the table's last slot, the fill.
+        table = np.append(np.arange(len(cat.categories)), index)
         filled = np.empty(len(categories), dtype=object)
         filled[:] = categories
-        state[column] = CatColumn(codes, filled, False)
+        state[column] = cat.recoded(table, filled, False)
 
     def row(values: RowState) -> None:
         if values[column] is None:
@@ -79,7 +79,9 @@ def _missing_indicator(column: str, target: str) -> Operation:
     def run(state: State) -> None:
         values = state[column]
         if isinstance(values, CatColumn):
-            state[target] = (values.codes < 0).astype(np.float64)
+            missing = np.zeros(len(values.categories) + 1)
+            missing[-1] = 1.0  # what code -1 picks
+            state[target] = values.lookup(missing)
         else:
             state[target] = np.isnan(values).astype(np.float64)
 
@@ -149,7 +151,7 @@ def _map_categories(column: str, mapping: dict[str, float]) -> Operation:
         lookup = np.array(
             [mapping.get(c, np.nan) for c in cat.categories] + [np.nan], dtype=np.float64
         )
-        mapped = lookup[cat.codes]
+        mapped = cat.lookup(lookup)
         if np.isnan(mapped).any():
             raise ValueError(f"OrdinalMapper: column {column!r} holds labels its mapping lacks")
         state[column] = mapped
@@ -171,11 +173,11 @@ def _rare_labels(column: str, frequent: list[str], replacement: str) -> Operatio
         cat = category_column(state, column)
         relabelled = np.empty(len(cat.categories), dtype=object)
         relabelled[:] = [c if c in keep else replacement for c in cat.categories]
-        state[column] = CatColumn(cat.codes, relabelled, cat.has_missing)
+        state[column] = replace(cat, categories=relabelled)
         # How many of a row's categories were too rare to be priced on their own.
         pooled = np.array([c not in keep for c in cat.categories] + [False], dtype=np.float64)
         if pooled.any():
-            state.add_signal(RARE_CATEGORIES, pooled[cat.codes])
+            state.add_signal(RARE_CATEGORIES, cat.lookup(pooled))
         elif RARE_CATEGORIES not in state.signals:
             state.add_signal(RARE_CATEGORIES, np.zeros(state.n_rows))
 
@@ -368,7 +370,7 @@ def _category_slopes(spec: dict[str, Any]) -> Operation:
     def run(state: State) -> None:
         cat = category_column(state, category)
         lookup = np.array([weights.get(str(c), 0.0) for c in cat.categories] + [0.0])
-        state[target] = lookup[cat.codes] * (
+        state[target] = cat.lookup(lookup) * (
             np.clip(number_column(state, variable), low, high) - center
         )
 

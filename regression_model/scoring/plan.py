@@ -84,7 +84,7 @@ class LinearHead:
             cat = category_column(state, name)
             # Categories the encoder never saw get no dummy, hence weight 0.
             weights = np.array([table.get(c, 0.0) for c in cat.categories] + [0.0])
-            total += weights[cat.codes]
+            total += cat.lookup(weights)
         log_prices: np.ndarray = total
         return log_prices
 
@@ -160,10 +160,10 @@ class ScoringPlan:
             cat = batch.categorical.get(column)
             if cat is None:
                 continue
-            new = [i for i, c in enumerate(cat.categories) if c not in seen]
-            if not new:
+            new = np.array([c not in seen for c in cat.categories] + [False])
+            if not new.any():
                 continue
-            for index in np.flatnonzero(np.isin(cat.codes, new)).tolist():
+            for index in np.flatnonzero(cat.lookup(new)).tolist():
                 value = str(cat.categories[cat.codes[index]])
                 state.findings.append(
                     Finding(

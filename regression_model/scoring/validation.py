@@ -339,7 +339,8 @@ def _category_column(
     # Known from the distinct values alone, unless they are a whole column's
     # and these cells a part of it: then found out when asked.
     has_missing = None if column.partial else bool((column.lookup_distinct(remap) < 0).any())
-    codes = CatColumn(column.lookup(remap), categories, has_missing)
+    # The two levels stay: the small table recoded, each cell's entry as it was.
+    codes = CatColumn(remap[column.distinct_codes], categories, has_missing, column.cells)
     if not doubtful_codes:
         return codes, np.empty(0, dtype=np.int64)
     doubtful = np.zeros(len(categories) + 1, dtype=bool)
