@@ -54,10 +54,11 @@ def score_table(table: TableInput, plan: ScoringPlan, config: Config) -> ScoredB
     rows = priced.valid_rows
     with collector_paused():
         scored = _assemble(table, priced, config)
+        positions, predictions = rows.tolist(), scored.predictions  # Python ints: cheap to index
         scored.warnings = [
-            RowWarning(int(rows[f.index]), f.field, f.kind, f.message)
+            RowWarning(positions[f.index], f.field, f.kind, f.message)
             for f in priced.findings
-            if scored.predictions[int(rows[f.index])] is not None
+            if predictions[positions[f.index]] is not None
         ]
         scored.intervals = _ranges(priced.intervals, rows, scored.predictions)
     if priced.intervals is not None:
