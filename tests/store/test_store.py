@@ -54,15 +54,22 @@ def test_batch_records_align_with_results(store_url: str, test_frame: pd.DataFra
     assert [r["prediction"] for r in records] == result["predictions"]
 
 
+@pytest.mark.parametrize("storage", ["as loaded", "python objects"])
 def test_call_larger_than_a_chunk_reads_back_row_by_row(
-    store_url: str, test_frame: pd.DataFrame
+    storage: str, store_url: str, test_frame: pd.DataFrame
 ) -> None:
     """A call of 26,262 rows is stored in three chunks (its inputs packed beside
-    the pricing, as every call of 20,000 rows or more): rows on either side of
-    each chunk boundary read back with their own inputs and price, and find()
-    with a limit returns the first rows in order across the boundary."""
+    the pricing, as every call of 20,000 rows or more, from the text columns'
+    factorisation that validation made): rows on either side of each chunk
+    boundary read back with their own inputs and price, a text column the
+    model does not read included, with text as loaded and as Python objects;
+    find() with a limit returns the first rows in order across the boundary."""
     frame = pd.concat([test_frame] * 18, ignore_index=True)
     frame.loc[10_000, "GrLivArea"] = -1  # first row of the second chunk: rejected
+    frame["Agent"] = [f"agent {i % 7}" if i % 5 else None for i in range(len(frame))]
+    if storage == "python objects":
+        text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+        frame = frame.astype(dict.fromkeys(text, object))
     before = audit.get_store().count()  # type: ignore[union-attr]
     result = make_prediction(input_data=frame)
     ids = result["prediction_ids"]
@@ -71,7 +78,9 @@ def test_call_larger_than_a_chunk_reads_back_row_by_row(
         assert record is not None and record["row_number"] == row
         assert record["prediction"] == result["predictions"][row]
         assert record["inputs"]["GrLivArea"] == frame.loc[row, "GrLivArea"]
-        assert record["inputs"]["Neighborhood"] == frame.loc[row, "Neighborhood"]
+        for column in ("Neighborhood", "Alley", "SaleType", "Agent"):
+            sent = frame.loc[row, column]
+            assert record["inputs"].get(column) == (None if pd.isna(sent) else sent), column
     rejected = audit.get_record(ids[10_000])
     assert rejected is not None and rejected["errors"][0]["field"] == "GrLivArea"
     found = audit.find(call_id=rejected["call_id"], limit=10_002)
