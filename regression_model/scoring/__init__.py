@@ -5,7 +5,8 @@ contract and ``validation`` applies it (row by row with pydantic, or column by
 column with numpy against ``rules``); ``plan`` runs the numpy scoring plan that
 ``compiler`` derives from the fitted pipeline (its ``operations``, ``checks``
 and ``intervals``); ``scored`` assembles one price, range and list of problems
-per row. Nothing here records, logs or reads files.
+per row; ``allocator`` has the process keep the memory a large call frees.
+Nothing here records, logs or reads files.
 """
 
 from regression_model.scoring.inputs import as_table
