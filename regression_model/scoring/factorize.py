@@ -110,8 +110,9 @@ def factorize(values: Any) -> Factorized:
         return Factorized(np.empty(0, dtype=object), np.empty(0, dtype=np.int64), None)
     # id() of every cell, read in bulk from the array of references. Live
     # objects have distinct ids, and the array holds each cell alive meanwhile.
-    identities = np.frombuffer(cells, dtype=np.uint64)
-    hashed = _identity_slots(identities)
+    identities = np.frombuffer(cells, dtype=np.uintp)
+    # The hash multiplies 64-bit addresses; other pointer sizes take pandas' table.
+    hashed = _identity_slots(identities) if identities.itemsize == 8 else None
     if hashed is None:  # many distinct objects: pandas' hash table
         by_identity, distinct = pd.factorize(identities)
         first = _first_cells(by_identity, len(distinct))
