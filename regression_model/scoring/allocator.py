@@ -5,7 +5,8 @@ and Python lists. glibc's malloc maps each block above its *mmap threshold*
 on its own and unmaps it when freed, and hands the free top of a heap back
 to the system once it exceeds the *trim threshold*; both start at 128 KiB.
 So the next call gets fresh pages and takes a page fault on each: about
-38,000 a 102,000-row call, a sixth of its time.
+30,000 a 102,000-row call, a quarter of its time (see
+``benchmarks/malloc_tuning.py``).
 
 glibc raises both thresholds by itself whenever a mapped block larger than
 the mmap threshold is freed, up to 32 MiB (and the trim threshold to twice
