@@ -186,13 +186,14 @@ def _identity_slots(
         slot_of_known = ((known * multiplier) >> shift).view(np.int64)
         held = np.zeros(1 << (64 - int(shift)), dtype=np.uint64)  # no object lives at 0
         held[slot_of_known] = known
-        if (held.take(slots) == identities).all():
+        found = held.take(slots) == identities
+        if found.all():
             # Slots no object hashes to point at the first object: a look-up
             # through them names only values some cell has.
             distinct_of_slot = np.zeros(len(held), dtype=np.intp)
             distinct_of_slot[slot_of_known] = np.arange(len(known))
             return slots, distinct_of_slot, first
-        missed = np.flatnonzero(held.take(slots) != identities)
+        missed = np.flatnonzero(~found)
         # Objects not in the head appear after it, in the order they appear among the missed.
         missed_codes, new = pd.factorize(identities[missed])
         first = np.concatenate([first, missed[_first_cells(missed_codes, len(new))]])
