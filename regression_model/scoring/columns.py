@@ -60,9 +60,13 @@ class CatColumn:
 
     def any_missing(self) -> bool:
         """Whether some row is missing (cheap when the builder already knew)."""
-        if self.has_missing is None:
-            return bool((self.codes < 0).any())
-        return self.has_missing
+        if self.has_missing is not None:
+            return self.has_missing
+        missing = self.entry_codes < 0
+        if self.cells is None or not missing.any():
+            return bool(missing.any())
+        # Some entry is missing: whether a row points at one (bytes, not codes, per row).
+        return bool(missing.take(self.cells).any())
 
     @classmethod
     def from_values(cls, values: Any) -> CatColumn:
