@@ -201,6 +201,45 @@ def test_spline_per_variable_gives_the_same_bits_as_stacked(
     np.testing.assert_array_equal(curves[0], curves[1])
 
 
+def test_spline_tables_give_the_polynomials_bits() -> None:
+    """A variable looked up in its table of whole numbers gets the bits the
+    polynomials give (the stacked evaluation, which has no tables): at every
+    whole number of its range, at fractions, beyond both ends, at infinities,
+    at -0.0 and at NaN, in any order."""
+    from regression_model.scoring.operations import (
+        _polynomials_per_variable,
+        _stacked_polynomials,
+    )
+    from regression_model.scoring.state import State
+
+    spec = json.loads(json.dumps(compile_spec(load_model().pipeline)))
+    (spline,) = [op for op in spec["operations"] if op["op"] == "piecewise_polynomials"]
+    whole = [
+        float(low).is_integer() and float(high).is_integer()
+        for low, high in zip(spline["low"], spline["high"], strict=True)
+    ]
+    assert any(whole) and not all(whole)  # both kinds of variable are exercised
+    rng = np.random.default_rng(0)
+    columns = {}
+    for column, low, high in zip(spline["columns"], spline["low"], spline["high"], strict=True):
+        values = np.concatenate(
+            [
+                np.arange(np.floor(low) - 2, np.ceil(high) + 3),
+                rng.uniform(low - 5, high + 5, 300),
+                [np.nan, np.inf, -np.inf, -0.0, low, high, low + 0.5, high - 0.5],
+            ]
+        )
+        columns[column] = rng.permutation(values)
+    n_rows = max(len(v) for v in columns.values())
+    columns = {c: np.resize(v, n_rows) for c, v in columns.items()}
+    curves = []
+    for evaluate in (_stacked_polynomials(spline), _polynomials_per_variable(spline)):
+        state = State(dict(columns), n_rows)
+        evaluate(state)
+        curves.append(state[spline["target"]])
+    np.testing.assert_array_equal(curves[0], curves[1])
+
+
 @pytest.mark.parametrize("file_name", ["train.csv", "test.csv"])
 def test_a_row_alone_scores_as_in_a_batch(
     config: Config, file_name: str, train_frame: pd.DataFrame, test_frame: pd.DataFrame
