@@ -9,10 +9,12 @@ import pytest
 from regression_model.store.ids import PREFIX_LENGTH, new_row_ids, parse_row_id
 
 
-@pytest.mark.parametrize("count", [0, 1, 63, 64, 65, 70_000])
+@pytest.mark.parametrize("count", [0, 1, 63, 64, 65, 65_536, 70_000, 131_073])
 def test_row_ids_are_the_prefix_and_the_row_number(count: int) -> None:
-    """Whether formatted one by one (few rows) or written by numpy (many), row
-    r's id is the call prefix and r in 8 hex digits, a valid UUID v7."""
+    """Whether formatted one by one (few rows) or written by numpy (many, in
+    blocks of 65,536 that share their first four row digits, the last block
+    full or not), row r's id is the call prefix and r in 8 hex digits, a
+    valid UUID v7."""
     prefix, ids = new_row_ids(count)
     assert len(prefix) == PREFIX_LENGTH
     assert ids == [f"{prefix}{row:08x}" for row in range(count)]
