@@ -142,7 +142,8 @@ class FrameInput(TableInput):
         with self._factorizing:
             column = self._factorized.get(name)
             if column is None:
-                column = self._factorized[name] = factorize(self._frame[name])
+                cells = self._frame[name] if values is None else values
+                column = self._factorized[name] = factorize(cells)
         return column
 
     def factorize_received(self, column: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -267,12 +267,14 @@ def _numeric_column(rule: FieldRule, values: Any, n_rows: int) -> tuple[np.ndarr
     series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     if series.dtype.kind in "iuf":
         # A float column is read as it is (pandas hands a read-only view, and
-        # NaN is already missing); integers become floats.
-        numbers = (
-            series.to_numpy()
-            if series.dtype == np.float64
-            else series.to_numpy(dtype=np.float64, na_value=np.nan)
-        )
+        # NaN is already missing); integers become floats, numpy's directly
+        # (they hold no missing cells), nullable ones with NA as NaN.
+        if series.dtype == np.float64:
+            numbers = series.to_numpy()
+        elif isinstance(series.dtype, np.dtype):
+            numbers = series.to_numpy().astype(np.float64)
+        else:
+            numbers = series.to_numpy(dtype=np.float64, na_value=np.nan)
         if _all_clear(rule, numbers, whole=series.dtype.kind in "iu"):
             return numbers, np.empty(0, dtype=np.int64)
         doubtful_mask = np.zeros(n_rows, dtype=bool)

@@ -116,3 +116,26 @@ def test_both_ways_agree_on_typed_number_columns(config: Config, test_frame: pd.
         (6, "LotArea"),
         (7, "LotArea"),
     }
+
+
+def test_both_ways_agree_on_narrow_and_nullable_number_columns(
+    config: Config, test_frame: pd.DataFrame
+) -> None:
+    """Number columns of other widths and pandas' nullable integers: numpy's
+    become floats directly, a nullable column's NA becomes a missing value
+    (an error only in a required field), and a value beyond its bound is an
+    error both ways."""
+    frame = test_frame.head(30).copy()
+    frame["GrLivArea"] = frame["GrLivArea"].astype("Int64")
+    frame.loc[2, "GrLivArea"] = pd.NA  # required: an error
+    frame.loc[3, "GrLivArea"] = 10**9  # beyond the bound
+    frame["LotArea"] = frame["LotArea"].astype("Int64")
+    frame.loc[5, "LotArea"] = pd.NA  # optional: missing, no error
+    frame["OverallQual"] = frame["OverallQual"].astype(np.uint8)
+    frame["YearBuilt"] = frame["YearBuilt"].astype(np.int32)
+    frame["MasVnrArea"] = frame["MasVnrArea"].astype(np.float32)
+    table = FrameInput(frame)
+    rows, columns = validate_rows(table, config), validate_columns(table, config)
+    _same(rows, columns, config)
+    assert {(e.row, e.field) for e in rows.errors} == {(2, "GrLivArea"), (3, "GrLivArea")}
+    assert np.isnan(columns.numeric["LotArea"][columns.valid_rows.tolist().index(5)])
