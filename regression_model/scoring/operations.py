@@ -265,9 +265,19 @@ def _stacked_polynomials(spec: dict[str, Any]) -> Callable[[State], None]:
     return run
 
 
-# A variable whose training range holds at most this many whole numbers gets
-# a table of its curve at each of them (at most 512 KiB).
+# A variable whose table of whole numbers (see _WholeNumbers) would hold more
+# entries than this (512 KiB) keeps the polynomials.
 _MOST_TABLED = 1 << 16
+
+
+@dataclass(frozen=True)
+class _WholeNumbers:
+    """A curve at each whole number from ``first`` on, clipped to its training
+    range as the curve clips: ``values[n - first]``. ``first`` is 0 when the
+    range starts at or above 0, so a cell's number is its own index."""
+
+    first: int
+    values: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -302,30 +312,35 @@ class _Curve:
             value += power.take(entry)
         return value
 
-    def whole_numbers(self) -> np.ndarray | None:
-        """The curve at each whole number from low to high, when both are whole
-        and not too far apart: counts, areas and years, whose cells a look-up
-        prices in one pass where the polynomials take a dozen."""
+    def whole_numbers(self) -> _WholeNumbers | None:
+        """The curve as a table of whole numbers, when its range runs between
+        two of them not too far apart: counts, areas and years, whose cells a
+        look-up prices in a few passes where the polynomials take twenty."""
         if not (self.low.is_integer() and self.high.is_integer()):
             return None
-        if self.high - self.low >= _MOST_TABLED:
+        first = 0 if self.low >= 0 else int(self.low)
+        if self.high - first >= _MOST_TABLED:
             return None
-        return self.at(np.arange(self.low, self.high + 1))
+        numbers = np.arange(first, self.high + 1, dtype=np.float64)
+        return _WholeNumbers(first, self.at(np.clip(numbers, self.low, self.high)))
 
 
-def _looked_up(curve: _Curve, table: np.ndarray, inside: np.ndarray) -> np.ndarray:
-    """``curve.at(inside)`` through the curve's table of whole numbers: the same
-    bits (the table holds the polynomials' own arithmetic at those numbers),
-    and the polynomials for the cells that are not whole."""
-    with np.errstate(invalid="ignore"):  # NaN: not whole, evaluated below
-        whole = inside.astype(np.intp)
-    fraction = inside - whole
-    if curve.low:
-        whole -= int(curve.low)
-    value: np.ndarray = table.take(whole, mode="clip")
+def _looked_up(curve: _Curve, table: _WholeNumbers, x: np.ndarray) -> np.ndarray:
+    """``curve.at(np.clip(x, curve.low, curve.high))`` through the curve's table
+    of whole numbers, for the cells that are whole, and the polynomials for
+    the others: the same bits, as the table holds the polynomials' own
+    arithmetic at those numbers. A whole number beyond the table (or beyond
+    the range) takes the table's end entry, which is the clipped curve's."""
+    # Shifted as floats, not as ints: a float near 2**63 would overflow. Where
+    # the subtraction rounds, the number lies far beyond the table either way.
+    shifted = x - table.first if table.first else x
+    with np.errstate(invalid="ignore"):  # NaN, infinities: not whole, see below
+        whole = shifted.astype(np.intp)
+    fraction = shifted - whole  # exact below 2**53; above, every float is whole
+    value: np.ndarray = table.values.take(whole, mode="clip")
     if fraction.any():  # NaN counts as a fraction
         odd = np.flatnonzero(fraction)
-        value[odd] = curve.at(inside[odd])
+        value[odd] = curve.at(np.clip(x[odd], curve.low, curve.high))
     return value
 
 
@@ -373,10 +388,12 @@ def _polynomials_per_variable(spec: dict[str, Any]) -> Operation:
         total = np.zeros(state.n_rows)
         for curve, table in zip(curves, whole_numbers, strict=True):
             x = number_column(state, curve.column)
-            inside = np.clip(x, curve.low, curve.high)
-            value = curve.at(inside) if table is None else _looked_up(curve, table, inside)
+            if table is None:
+                value = curve.at(np.clip(x, curve.low, curve.high))
+            else:
+                value = _looked_up(curve, table, x)
             if linear_ends:
-                beyond = x - inside
+                beyond = x - np.clip(x, curve.low, curve.high)
                 value += beyond * np.where(beyond < 0, curve.below, curve.above)
             total += value
         state[target] = total

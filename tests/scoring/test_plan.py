@@ -204,8 +204,9 @@ def test_spline_per_variable_gives_the_same_bits_as_stacked(
 def test_spline_tables_give_the_polynomials_bits() -> None:
     """A variable looked up in its table of whole numbers gets the bits the
     polynomials give (the stacked evaluation, which has no tables): at every
-    whole number of its range, at fractions, beyond both ends, at infinities,
-    at -0.0 and at NaN, in any order."""
+    whole number of its range, at fractions, beyond both ends (as far as
+    2**64, past what an index can hold), at infinities, at -0.0 and at NaN,
+    in any order."""
     from regression_model.scoring.operations import (
         _polynomials_per_variable,
         _stacked_polynomials,
@@ -227,6 +228,7 @@ def test_spline_tables_give_the_polynomials_bits() -> None:
                 np.arange(np.floor(low) - 2, np.ceil(high) + 3),
                 rng.uniform(low - 5, high + 5, 300),
                 [np.nan, np.inf, -np.inf, -0.0, low, high, low + 0.5, high - 0.5],
+                [1e20, -1e20, 2.0**53 + 2, 2.0**63 - 1024, 2.0**63, -(2.0**63), 2.0**64],
             ]
         )
         columns[column] = rng.permutation(values)
