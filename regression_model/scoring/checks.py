@@ -28,23 +28,22 @@ def field_ranges(columns: list[str], lower: list[float], upper: list[float]) -> 
 
     def run(state: State) -> None:
         count = np.zeros(state.n_rows)
-        for position, name in enumerate(columns):
+        for name, lowest, highest in bounds:
             values = number_column(state, name)
             # Two reductions that skip NaN clear most columns without a pass per bound.
-            if not (
-                np.fmin.reduce(values) < low[position] or np.fmax.reduce(values) > high[position]
-            ):
+            if not (np.fmin.reduce(values) < lowest or np.fmax.reduce(values) > highest):
                 continue
             with np.errstate(invalid="ignore"):
-                beyond = (values < low[position]) | (values > high[position])
+                beyond = (values < lowest) | (values > highest)
             if not beyond.any():
                 continue
             count += beyond
-            for index in np.flatnonzero(beyond).tolist():
-                message = messages.beyond_range(
-                    name, float(values[index]), float(low[position]), float(high[position])
-                )
-                state.findings.append(Finding(index, messages.OUT_OF_RANGE, name, message))
+            rows = np.flatnonzero(beyond)
+            texts = messages.beyond_ranges(name, values[rows].tolist(), lowest, highest)
+            state.findings += [
+                Finding(row, messages.OUT_OF_RANGE, name, text)
+                for row, text in zip(rows.tolist(), texts, strict=True)
+            ]
         state.add_signal(FIELDS_OUT_OF_RANGE, count)
 
     def row(values: RowState) -> None:
@@ -90,10 +89,12 @@ def joint_range(spec: dict[str, Any]) -> Operation:
         # Each column's share of a row's squared distance: z_i (P z)_i.
         shares = rows * (rows @ precision)
         order = np.argsort(-shares, axis=1, kind="stable")[:, :named]
-        for index, far, top in zip(indexes, distance.tolist(), order.tolist(), strict=True):
-            fields = [columns[i] for i in top]
-            message = messages.unusual_combination(fields, far, share, threshold)
-            found.append(Finding(index, messages.UNUSUAL_COMBINATION, ", ".join(fields), message))
+        fields = [", ".join([columns[i] for i in top]) for top in order.tolist()]
+        texts = messages.unusual_combinations(fields, distance.tolist(), share, threshold)
+        found += [
+            Finding(index, messages.UNUSUAL_COMBINATION, named, text)
+            for index, named, text in zip(indexes, fields, texts, strict=True)
+        ]
 
     def run(state: State) -> None:
         values = [number_column(state, c) for c in columns]

@@ -11,8 +11,10 @@ __all__ = [
     "UNSEEN_CATEGORY",
     "UNUSUAL_COMBINATION",
     "beyond_range",
+    "beyond_ranges",
     "unseen_category",
     "unusual_combination",
+    "unusual_combinations",
 ]
 
 # The ``kind`` of each warning a result can carry.
@@ -30,9 +32,23 @@ def beyond_range(name: str, value: float, lower: float, upper: float) -> str:
     >>> beyond_range("GrLivArea", 5095.0, 334.0, 4676.0)
     'GrLivArea 5,095 is above the largest value in training (4,676)'
     """
-    if value < lower:
-        return f"{name} {value:,.6g} is below the smallest value in training ({lower:,.6g})"
-    return f"{name} {value:,.6g} is above the largest value in training ({upper:,.6g})"
+    return beyond_ranges(name, [value], lower, upper)[0]
+
+
+def beyond_ranges(name: str, values: list[float], lower: float, upper: float) -> list[str]:
+    """:func:`beyond_range` for many values of one column, its bounds written once.
+
+    Examples
+    --------
+    >>> from regression_model.scoring.messages import beyond_ranges
+    >>> for text in beyond_ranges("PoolArea", [800.0, -1.0], 0.0, 738.0):
+    ...     print(text)
+    PoolArea 800 is above the largest value in training (738)
+    PoolArea -1 is below the smallest value in training (0)
+    """
+    below = f"is below the smallest value in training ({lower:,.6g})"
+    above = f"is above the largest value in training ({upper:,.6g})"
+    return [f"{name} {value:,.6g} {below if value < lower else above}" for value in values]
 
 
 def unusual_combination(fields: list[str], distance: float, share: float, limit: float) -> str:
@@ -46,10 +62,29 @@ def unusual_combination(fields: list[str], distance: float, share: float, limit:
     unusual combination of MiscVal, WoodDeckSF: distance 25.9 from the training houses, where
     99.5% of them lie within 11.4
     """
-    return (
-        f"unusual combination of {', '.join(fields)}: distance {distance:.1f} from the "
-        f"training houses, where {share:.1%} of them lie within {limit:.1f}"
-    )
+    return unusual_combinations([", ".join(fields)], [distance], share, limit)[0]
+
+
+def unusual_combinations(
+    fields: list[str], distances: list[float], share: float, limit: float
+) -> list[str]:
+    """:func:`unusual_combination` for many rows, each row's fields already
+    joined by ", ", the threshold written once.
+
+    Examples
+    --------
+    >>> from regression_model.scoring.messages import unusual_combinations
+    >>> fields = ["MiscVal, WoodDeckSF", "PoolArea"]
+    >>> texts = unusual_combinations(fields, [25.93, 12.0], 0.995, 11.42)
+    >>> print(texts[1])  # doctest: +NORMALIZE_WHITESPACE
+    unusual combination of PoolArea: distance 12.0 from the training houses, where
+    99.5% of them lie within 11.4
+    """
+    tail = f"from the training houses, where {share:.1%} of them lie within {limit:.1f}"
+    return [
+        f"unusual combination of {named}: distance {distance:.1f} {tail}"
+        for named, distance in zip(fields, distances, strict=True)
+    ]
 
 
 def unseen_category(name: str, value: str) -> str:
