@@ -54,14 +54,20 @@ def score_table(table: TableInput, plan: ScoringPlan, config: Config) -> ScoredB
     rows = priced.valid_rows
     with collector_paused():
         scored = _assemble(table, priced, config)
+        # _assemble hands back the call's own price array when every row was priced, in order.
+        every_row_priced = scored.prices is priced.prices
         positions, predictions = rows.tolist(), scored.predictions  # Python ints: cheap to index
         scored.warnings = [
             RowWarning(positions[f.index], f.field, f.kind, f.message)
             for f in priced.findings
             if predictions[positions[f.index]] is not None
         ]
-        scored.intervals = _ranges(priced.intervals, rows, scored.predictions)
-    if priced.intervals is not None:
+        scored.intervals = _ranges(priced.intervals, rows, predictions, every_row_priced)
+    if priced.intervals is None:
+        return scored
+    if every_row_priced:  # nothing to place
+        scored.bounds = priced.intervals
+    else:
         scored.bounds = np.full((table.n_rows, 2), np.nan)
         scored.bounds[rows] = priced.intervals
         scored.bounds[np.isnan(scored.prices)] = np.nan  # rows refused after pricing
@@ -165,13 +171,16 @@ def collector_paused() -> Iterator[None]:
 
 
 def _ranges(
-    bounds: np.ndarray | None, rows: np.ndarray, predictions: list[float | None]
+    bounds: np.ndarray | None,
+    rows: np.ndarray,
+    predictions: list[float | None],
+    every_row_priced: bool,
 ) -> list[list[float] | None]:
     """Each input row's price range, None where it has no price."""
     if bounds is None:
         return [None] * len(predictions)
-    if len(rows) == len(predictions) and None not in predictions:
-        ranges: list[list[float] | None] = bounds.tolist()  # every row priced: no gaps
+    if every_row_priced:  # told, not found out: a search for None costs a pass over the list
+        ranges: list[list[float] | None] = bounds.tolist()
         return ranges
     ranges = [None] * len(predictions)
     for row, pair in zip(rows.tolist(), bounds.tolist(), strict=True):
@@ -186,12 +195,13 @@ def _assemble(table: TableInput, priced: _Priced, config: Config) -> ScoredBatch
     prices, rows = priced.prices, priced.valid_rows
     bounds = config.model_config.plausible_price
     usable = np.isfinite(prices) & (prices >= bounds.min) & (prices <= bounds.max)
+    if len(rows) == table.n_rows and usable.all():  # every row valid (so in order) and priced
+        return ScoredBatch(table=table, predictions=prices.tolist(), errors=errors, prices=prices)
     every_price = np.full(table.n_rows, np.nan)
     every_price[rows[usable]] = prices[usable]
     predictions: list[float | None] = every_price.tolist()
-    if usable.sum() != table.n_rows:  # a row without a price gets None, not NaN
-        for position in np.flatnonzero(np.isnan(every_price)).tolist():
-            predictions[position] = None
+    for position in np.flatnonzero(np.isnan(every_price)).tolist():
+        predictions[position] = None  # a row without a price gets None, not NaN
     for position, price in zip(rows[~usable].tolist(), prices[~usable].tolist(), strict=True):
         # never hand out NaN or an absurd price
         errors.append(
