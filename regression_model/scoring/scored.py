@@ -56,13 +56,8 @@ def score_table(table: TableInput, plan: ScoringPlan, config: Config) -> ScoredB
         scored = _assemble(table, priced, config)
         # _assemble hands back the call's own price array when every row was priced, in order.
         every_row_priced = scored.prices is priced.prices
-        positions, predictions = rows.tolist(), scored.predictions  # Python ints: cheap to index
-        scored.warnings = [
-            RowWarning(positions[f.index], f.field, f.kind, f.message)
-            for f in priced.findings
-            if predictions[positions[f.index]] is not None
-        ]
-        scored.intervals = _ranges(priced.intervals, rows, predictions, every_row_priced)
+        scored.warnings = _warnings(priced, scored.predictions, every_row_priced)
+        scored.intervals = _ranges(priced.intervals, rows, scored.predictions, every_row_priced)
     if priced.intervals is None:
         return scored
     if every_row_priced:  # nothing to place
@@ -78,12 +73,14 @@ def score_table(table: TableInput, plan: ScoringPlan, config: Config) -> ScoredB
 class _Priced:
     """What validation and the plan give for a table: its valid rows (input
     positions), the errors of the others, and the valid rows' prices, findings
-    (``index`` among the valid rows) and price ranges."""
+    and price ranges. The findings come part by part, each part's after the
+    number of valid rows before it: a finding's ``index`` plus that number is
+    its row's place among the valid rows."""
 
     valid_rows: np.ndarray
     errors: list[RowError]
     prices: np.ndarray
-    findings: list[Finding]
+    findings: list[tuple[int, list[Finding]]]
     intervals: np.ndarray | None
 
     @classmethod
@@ -91,12 +88,7 @@ class _Priced:
         """Consecutive parts of a table as one (their rows already numbered in it)."""
         findings, before = [], 0
         for part in parts:
-            # Made directly: dataclasses.replace costs several times more, per finding.
-            findings += (
-                [Finding(f.index + before, f.kind, f.field, f.message) for f in part.findings]
-                if before
-                else part.findings
-            )
+            findings += [(before + offset, found) for offset, found in part.findings]
             before += len(part.valid_rows)
         ranges = [part.intervals for part in parts if part.intervals is not None]
         return cls(
@@ -145,8 +137,31 @@ def _price_part(table: TableInput, first_row: int, plan: ScoringPlan, config: Co
     if first_row:
         errors = [replace(e, row=e.row + first_row) for e in errors]
     return _Priced(
-        batch.valid_rows + first_row, errors, output.prices, output.findings, output.intervals
+        batch.valid_rows + first_row,
+        errors,
+        output.prices,
+        [(0, output.findings)],
+        output.intervals,
     )
+
+
+def _warnings(
+    priced: _Priced, predictions: list[float | None], every_row_priced: bool
+) -> list[RowWarning]:
+    """The warnings of the rows that have a price, numbered by input row."""
+    if every_row_priced:  # the valid rows are the rows 0 .. n-1: a place is a row
+        return [
+            RowWarning(before + f.index, f.field, f.kind, f.message)
+            for before, found in priced.findings
+            for f in found
+        ]
+    rows = priced.valid_rows.tolist()  # Python ints: cheap to index
+    return [
+        RowWarning(rows[before + f.index], f.field, f.kind, f.message)
+        for before, found in priced.findings
+        for f in found
+        if predictions[rows[before + f.index]] is not None
+    ]
 
 
 @contextmanager

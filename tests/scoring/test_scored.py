@@ -82,6 +82,29 @@ def test_a_call_scored_in_parts_equals_one_scored_whole(
     assert whole.predictions[2_500] is not None
 
 
+def test_a_call_with_every_row_priced_numbers_its_warnings_by_row_in_parts(
+    config: Config, test_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When every row is valid and priced, the call hands out its own arrays
+    and numbers each warning by its place: in parts or whole, the same
+    warnings, on the rows that carry them (in the first and the last part),
+    and ranges and recorded arrays that agree with the lists."""
+    frame = pd.concat([test_frame] * 3, ignore_index=True)
+    last = len(frame) - 1
+    for row in (10, last - 1):
+        frame.loc[row, "GrLivArea"] = 99_999  # beyond the training range: a warning
+    parts, whole = _in_parts_and_whole(frame, config, monkeypatch)
+    assert not whole.errors and None not in whole.predictions
+    assert parts.predictions == whole.predictions and parts.intervals == whole.intervals
+    assert parts.warnings == whole.warnings
+    flagged = {w.row for w in whole.warnings if w.field == "GrLivArea"}
+    assert {10, last - 1} <= flagged
+    for batch in (parts, whole):
+        assert batch.bounds is not None
+        assert batch.prices.tolist() == batch.predictions
+        assert batch.bounds.tolist() == batch.intervals
+
+
 def test_a_text_column_that_cannot_be_factorised_is_judged_cell_by_cell_in_parts(
     config: Config, test_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
