@@ -17,8 +17,9 @@ __all__ = [
 ]
 
 # Rows per block of the joint check's matrix product: (columns x rows) doubles
-# that fit the processor's cache.
-_BLOCK_ROWS = 4096
+# that stay in the processor's cache, in blocks large enough that the numpy
+# calls per block are few (of 2,048 to 16,384 rows, the fastest here).
+_BLOCK_ROWS = 8192
 
 
 def field_ranges(columns: list[str], lower: list[float], upper: list[float]) -> Operation:
