@@ -31,13 +31,16 @@ def field_ranges(columns: list[str], lower: list[float], upper: list[float]) -> 
         count = np.zeros(state.n_rows)
         for name, lowest, highest in bounds:
             values = number_column(state, name)
-            # Two reductions that skip NaN clear most columns without a pass per bound.
-            if not (np.fmin.reduce(values) < lowest or np.fmax.reduce(values) > highest):
+            # Two reductions that skip NaN clear most columns without a pass per
+            # bound, and tell which bound another column needs compared.
+            below, above = np.fmin.reduce(values) < lowest, np.fmax.reduce(values) > highest
+            if not (below or above):
                 continue
             with np.errstate(invalid="ignore"):
-                beyond = (values < lowest) | (values > highest)
-            if not beyond.any():
-                continue
+                if below and above:
+                    beyond = (values < lowest) | (values > highest)
+                else:
+                    beyond = values < lowest if below else values > highest
             count += beyond
             rows = np.flatnonzero(beyond)
             texts = messages.beyond_ranges(name, values[rows].tolist(), lowest, highest)

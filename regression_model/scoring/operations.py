@@ -350,10 +350,16 @@ def _interval_of(values: np.ndarray, interior: list[float]) -> np.ndarray:
     times faster than a binary search per value for the few starts a spline has."""
     if not interior:
         return np.zeros(len(values), dtype=np.intp)
-    entry = (values >= interior[0]).astype(np.intp)
+    if len(interior) > 255:  # the count outgrows a byte
+        entry = (values >= interior[0]).astype(np.intp)
+        for start in interior[1:]:
+            entry += values >= start
+        return entry
+    # Counted in bytes, a byte per comparison, and widened once for take().
+    count: np.ndarray = np.greater_equal(values, interior[0]).view(np.uint8)
     for start in interior[1:]:
-        entry += values >= start
-    return entry
+        count += np.greater_equal(values, start).view(np.uint8)
+    return count.astype(np.intp)
 
 
 def _polynomials_per_variable(spec: dict[str, Any]) -> Operation:

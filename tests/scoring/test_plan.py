@@ -175,6 +175,33 @@ def test_plan_warnings_equal_the_pipeline_checks(
     assert expected or file_name == "train.csv"
 
 
+def test_range_warnings_on_either_side_equal_the_pipeline_checks(
+    config: Config, test_frame: pd.DataFrame
+) -> None:
+    """Values below a column's training range, above it, and on both sides in
+    one column: the plan warns about each, as the pipeline's check does, and
+    about nothing else beyond range."""
+    frame = test_frame.head(40).copy()
+    frame.loc[0, "LotArea"] = 200  # below, and (next row) above: both sides
+    frame.loc[1, "LotArea"] = 900_000
+    frame.loc[2, "GrLivArea"] = 9_000  # above only
+    frame.loc[3, "YearBuilt"] = 1_860  # below only
+    model = load_model()
+    batch = validate_table(FrameInput(frame), config)
+    assert len(batch.valid_rows) == len(frame)
+    found = {
+        (f.index, f.field, f.message)
+        for f in model.plan.score(batch).findings
+        if f.kind == "out_of_range"
+    }
+    features = batch.frame(config).reset_index(drop=True)
+    expected = set(model.pipeline.named_steps["field_ranges"].check(features))
+    assert found == expected
+    assert {(0, "LotArea"), (1, "LotArea"), (2, "GrLivArea"), (3, "YearBuilt")} <= {
+        (row, field) for row, field, _ in found
+    }
+
+
 def test_spline_per_variable_gives_the_same_bits_as_stacked(
     config: Config, test_frame: pd.DataFrame
 ) -> None:
@@ -288,11 +315,13 @@ def test_the_joint_check_in_blocks_finds_what_one_block_finds(
 def test_intervals_are_counted_as_a_binary_search_counts_them() -> None:
     """The spline's interval of each value (a comparison per interval start) is
     numpy.searchsorted's, side="right", over the starts after the first: at the
-    starts themselves, between them, beyond both ends, and for a single start."""
+    starts themselves, between them, beyond both ends, for a single start, and
+    for more starts than a byte can count."""
     from regression_model.scoring.operations import _interval_of
 
     rng = np.random.default_rng(0)
-    for interior in ([6.5, 7.2, 7.9], [1906.5, 1941.0], [3.0], []):
+    many = np.linspace(1.0, 2000.0, 300).tolist()
+    for interior in ([6.5, 7.2, 7.9], [1906.5, 1941.0], [3.0], [], many):
         values = np.concatenate(
             [rng.uniform(0, 2100, 500), np.array(interior), np.array(interior) - 1e-12]
         )
