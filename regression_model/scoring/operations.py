@@ -350,16 +350,14 @@ def _interval_of(values: np.ndarray, interior: list[float]) -> np.ndarray:
     times faster than a binary search per value for the few starts a spline has."""
     if not interior:
         return np.zeros(len(values), dtype=np.intp)
-    if len(interior) > 255:  # the count outgrows a byte
-        entry = (values >= interior[0]).astype(np.intp)
-        for start in interior[1:]:
-            entry += values >= start
-        return entry
-    # Counted in bytes, a byte per comparison, and widened once for take().
+    # Counted in bytes, a byte per comparison, and widened once for take();
+    # counted in intp from the start when the count could outgrow a byte.
     count: np.ndarray = np.greater_equal(values, interior[0]).view(np.uint8)
+    if len(interior) > 255:
+        count = count.astype(np.intp)
     for start in interior[1:]:
         count += np.greater_equal(values, start).view(np.uint8)
-    return count.astype(np.intp)
+    return count.astype(np.intp, copy=False)
 
 
 def _polynomials_per_variable(spec: dict[str, Any]) -> Operation:
