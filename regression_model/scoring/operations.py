@@ -392,12 +392,12 @@ def _polynomials_per_variable(spec: dict[str, Any]) -> Operation:
         total = np.zeros(state.n_rows)
         for curve, table in zip(curves, whole_numbers, strict=True):
             x = number_column(state, curve.column)
-            if table is None:
-                value = curve.at(np.clip(x, curve.low, curve.high))
-            else:
-                value = _looked_up(curve, table, x)
+            # A table clips through its own ends; the polynomials and the end
+            # slopes need the clipped values, made once.
+            inside = np.clip(x, curve.low, curve.high) if table is None or linear_ends else x
+            value = curve.at(inside) if table is None else _looked_up(curve, table, x)
             if linear_ends:
-                beyond = x - np.clip(x, curve.low, curve.high)
+                beyond = x - inside
                 value += beyond * np.where(beyond < 0, curve.below, curve.above)
             total += value
         state[target] = total

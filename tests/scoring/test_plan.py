@@ -119,7 +119,9 @@ def test_spline_curves_match_beyond_the_training_range(
     extrapolation: str, config: Config, test_frame: pd.DataFrame
 ) -> None:
     """Spline steps folded into one polynomial per variable equal the pipeline inside
-    the training range and beyond both of its ends, for either extrapolation."""
+    the training range and beyond both of its ends, for either extrapolation,
+    in a small batch (all variables stacked) and in a large one (one variable
+    at a time, whole-number variables through their tables)."""
     from regression_model.config.core import CONFIG_FILE_PATH, parse_config
 
     text = CONFIG_FILE_PATH.read_text(encoding="utf-8")
@@ -148,6 +150,11 @@ def test_spline_curves_match_beyond_the_training_range(
     assert len(batch.valid_rows) == 60
     np.testing.assert_allclose(
         plan.predict(batch), pipeline.predict(batch.frame(variant)), rtol=RTOL
+    )
+    large = validate_table(FrameInput(pd.concat([frame] * 5, ignore_index=True)), variant)
+    assert len(large.valid_rows) == 300
+    np.testing.assert_allclose(
+        plan.predict(large), pipeline.predict(large.frame(variant)), rtol=RTOL
     )
 
 
