@@ -18,11 +18,13 @@ import numpy as np
 from regression_model.config.core import Config
 from regression_model.errors import InvalidInputError
 from regression_model.scoring.factorize import Factorized, factorize, factorize_cells
+from regression_model.scoring.frame_cells import frame_rows
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "COLUMNWISE_FROM_ROWS",
     "ColumnsInput",
     "FrameInput",
     "RecordsInput",
@@ -30,6 +32,11 @@ __all__ = [
     "as_table",
     "check_names",
 ]
+
+# Below this many rows validation goes row by row, the faster way for a few
+# rows; so a DataFrame this small is read as records, where pandas'
+# per-column machinery would cost more than the pricing.
+COLUMNWISE_FROM_ROWS = 32
 
 _HINT = (
     "pass a pandas DataFrame, a list of records (dicts), or a dict of columns "
@@ -157,11 +164,7 @@ class FrameInput(TableInput):
         return self._frame[name] if name in self._frame.columns else None
 
     def records(self, names: Sequence[str]) -> list[dict[str, Any]]:
-        present = [n for n in names if n in self._frame.columns]
-        sub = self._frame[present].astype(object)
-        sub = sub.where(sub.notna(), None)
-        rows = sub.to_dict(orient="records")
-        return [{n: row.get(n) for n in names} for row in rows]
+        return RecordsInput(frame_rows(self._frame), {}).records(names)
 
     def received(self, start: int, stop: int) -> pd.DataFrame:
         return self._frame.iloc[start:stop]
@@ -248,7 +251,9 @@ def as_table(input_data: Any, config: Config) -> TableInput:
     renames = config.model_config.variables_to_rename
     pandas = _loaded_pandas()
     if pandas is not None and isinstance(input_data, pandas.DataFrame):
-        check_names([c for c in input_data.columns], renames)
+        check_names(input_data.columns.tolist(), renames)
+        if len(input_data) < COLUMNWISE_FROM_ROWS:
+            return RecordsInput(frame_rows(input_data), renames)
         return FrameInput(input_data.rename(columns=renames))
     if isinstance(input_data, Mapping):
         _check_columns(input_data)

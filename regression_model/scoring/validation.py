@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from regression_model.config.core import Config
 from regression_model.scoring.columns import CatColumn, ValidatedBatch
-from regression_model.scoring.inputs import TableInput
+from regression_model.scoring.inputs import COLUMNWISE_FROM_ROWS, TableInput
 from regression_model.scoring.rules import FieldRule, field_rules
 from regression_model.scoring.schema import (
     HouseDataInputSchema,
@@ -37,9 +37,6 @@ __all__ = [
     "validate_rows",
     "validate_table",
 ]
-
-# Below this many rows the row-by-row validator is faster.
-COLUMNWISE_FROM_ROWS = 32
 
 
 def _field_error(row: int, name: str, value: Any) -> tuple[Any, list[RowError]]:
