@@ -42,7 +42,7 @@ setup(
     },
     include_package_data=True,
     install_requires=requirements("requirements.txt"),
-    entry_points={"console_scripts": ["regression-model = regression_model.cli:main"]},
+    entry_points={"console_scripts": ["regression-model = regression_model.cli:run"]},
     extras_require={
         "postgres": requirements("postgres_requirements.txt"),
         "parquet": requirements("parquet_requirements.txt"),

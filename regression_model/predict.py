@@ -17,15 +17,11 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from regression_model.config.core import get_config
+from regression_model.config.core import Config, get_config
 from regression_model.model import LoadedModel, load_model
+from regression_model.scoring.host_process import collector_paused
 from regression_model.scoring.inputs import TableInput, as_table
-from regression_model.scoring.scored import (
-    ScoredBatch,
-    collector_paused,
-    group_by_row,
-    score_table,
-)
+from regression_model.scoring.scored import ScoredBatch, group_by_row, score_table
 from regression_model.store.codec import (
     CHUNK_ROWS,
     decode_inputs,
@@ -104,14 +100,14 @@ def make_prediction(*, input_data: Any) -> dict[str, Any]:
     >>> low < result["predictions"][0] < high
     True
     """
-    with collector_paused():
-        return _predict(input_data)
-
-
-def _predict(input_data: Any) -> dict[str, Any]:
-    """make_prediction's work (the caller holds the collector off)."""
-    started = time.perf_counter()
     config = get_config()
+    with collector_paused(config.scoring_config):
+        return _predict(input_data, config)
+
+
+def _predict(input_data: Any, config: Config) -> dict[str, Any]:
+    """make_prediction's work."""
+    started = time.perf_counter()
     table = as_table(input_data, config)
     model = load_model()
     store = open_store(config.store_config)

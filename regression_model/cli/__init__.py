@@ -23,7 +23,17 @@ from regression_model.cli._parser import build_parser
 from regression_model.cli._store import models, store
 from regression_model.errors import RegressionModelError
 
-__all__ = ["COMMANDS", "main"]
+__all__ = ["COMMANDS", "PROCESS_OPT_INS", "main", "run"]
+
+# What the command line opts its own process into (see
+# regression_model.scoring.host_process and .allocator): it owns the process,
+# so the process-wide settings that make large calls faster are its to change.
+# A variable the user has set already keeps its value.
+PROCESS_OPT_INS = (
+    "REGRESSION_MODEL_TUNE_MALLOC",
+    "REGRESSION_MODEL_PAUSE_GC",
+    "REGRESSION_MODEL_HOLD_BLAS",
+)
 
 COMMANDS: dict[str, Callable[[Any], int]] = {
     "train": train,
@@ -36,8 +46,17 @@ COMMANDS: dict[str, Callable[[Any], int]] = {
 }
 
 
+def run() -> None:
+    """The ``regression-model`` program: :func:`main` in a process of its own,
+    opted in to the process-wide settings of :data:`PROCESS_OPT_INS`."""
+    for variable in PROCESS_OPT_INS:
+        os.environ.setdefault(variable, "1")
+    raise SystemExit(main())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code.
+    """Run the command line; returns the exit code. Run in-process, it changes
+    none of the process-wide settings :func:`run` opts in to.
 
     Examples
     --------

@@ -1,5 +1,5 @@
 """``python -m regression_model.cli``: the command line."""
 
-from regression_model.cli import main
+from regression_model.cli import run
 
-raise SystemExit(main())
+run()

@@ -71,9 +71,12 @@ class StoreConfig(_Strict):
 
 
 class ScoringConfig(_Strict):
-    """How the scoring process uses memory; not part of the model's fingerprint."""
+    """What a call may change in its host process, when the process opts in;
+    not part of the model's fingerprint."""
 
     tune_malloc: bool
+    pause_collector: bool
+    hold_blas_threads: bool
 
 
 class YearsSince(_Strict):

@@ -1,19 +1,21 @@
-"""Keep freed memory for the next large call: glibc malloc's two thresholds.
+"""Keep freed memory for the next large call: glibc malloc's two thresholds,
+only when the process asks.
 
 A call of many rows makes and frees a few hundred megabytes of numpy arrays
 and Python lists. glibc's malloc maps each block above its *mmap threshold*
 on its own and unmaps it when freed, and hands the free top of a heap back
 to the system once it exceeds the *trim threshold*; both start at 128 KiB.
-So the next call gets fresh pages and takes a page fault on each: about
-30,000 a 102,000-row call, a quarter of its time (see
-``benchmarks/malloc_tuning.py``).
+So the next call gets fresh pages and takes a page fault on each
+(``benchmarks/malloc_tuning.py`` measures what that costs).
 
 glibc raises both thresholds by itself whenever a mapped block larger than
 the mmap threshold is freed, up to 32 MiB (and the trim threshold to twice
 that). :func:`tune_malloc` sets them there at once, on the first call of
-:data:`TUNE_FROM_ROWS` rows or more: the process keeps up to 64 MiB free at
-the top of each malloc arena for its next call, instead of faulting it in
-again. A process whose allocator is not glibc's is left as it is.
+:data:`TUNE_FROM_ROWS` rows or more. The setting is the whole process's and
+lasts for its life, so a library call never makes it on its own: the process
+opts in (``scoring.tune_malloc`` in config.yml, or
+``REGRESSION_MODEL_TUNE_MALLOC=1``; the command line opts in for its own
+process). A process whose allocator is not glibc's is left as it is.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from __future__ import annotations
 import os
 import threading
 
-from regression_model.config.core import ScoringConfig
-from regression_model.errors import ConfigError
+from regression_model.config.environment import switch
+from regression_model.config.models import ScoringConfig
 
 __all__ = [
     "MMAP_THRESHOLD",
@@ -42,14 +44,13 @@ TRIM_THRESHOLD = 2 * MMAP_THRESHOLD  # what glibc pairs with it
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 
-_SWITCH = {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}
-
 _state: dict[str, bool] = {}  # "tuned": the outcome, once tried in this process
 _state_lock = threading.Lock()
 
 
 def malloc_tuning_wanted(settings: ScoringConfig) -> bool:
-    """Whether to tune: ``REGRESSION_MODEL_TUNE_MALLOC`` if set, else config.
+    """Whether to tune: ``REGRESSION_MODEL_TUNE_MALLOC`` if set, else
+    ``settings.tune_malloc`` (off unless the process opts in).
 
     Raises
     ------
@@ -63,18 +64,12 @@ def malloc_tuning_wanted(settings: ScoringConfig) -> bool:
     >>> from regression_model.config.core import get_config
     >>> from regression_model.scoring.allocator import malloc_tuning_wanted
     >>> malloc_tuning_wanted(get_config().scoring_config)
-    True
-    >>> with mock.patch.dict(os.environ, {"REGRESSION_MODEL_TUNE_MALLOC": "0"}):
-    ...     malloc_tuning_wanted(get_config().scoring_config)
     False
+    >>> with mock.patch.dict(os.environ, {"REGRESSION_MODEL_TUNE_MALLOC": "1"}):
+    ...     malloc_tuning_wanted(get_config().scoring_config)
+    True
     """
-    raw = os.environ.get(TUNE_VARIABLE)
-    if raw is None:
-        return settings.tune_malloc
-    switch = _SWITCH.get(raw.strip().lower())
-    if switch is None:
-        raise ConfigError(f"{TUNE_VARIABLE}={raw!r}: use 1 (tune malloc) or 0 (leave it)")
-    return switch
+    return switch(TUNE_VARIABLE, settings.tune_malloc)
 
 
 def tune_malloc(n_rows: int, settings: ScoringConfig) -> bool:

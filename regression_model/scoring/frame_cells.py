@@ -30,9 +30,10 @@ def frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     --------
     >>> import pandas as pd
     >>> from regression_model.scoring.frame_cells import frame_rows
-    >>> frame = pd.DataFrame({"GrLivArea": [1710, 1262], "Alley": [None, "Pave"]})
+    >>> frame = pd.DataFrame({"GrLivArea": [1710, 1262.5],
+    ...                       "YrSold": pd.array([2008, None], dtype="Int64")})
     >>> frame_rows(frame)
-    [{'GrLivArea': 1710, 'Alley': None}, {'GrLivArea': 1262, 'Alley': 'Pave'}]
+    [{'GrLivArea': 1710.0, 'YrSold': 2008}, {'GrLivArea': 1262.5, 'YrSold': <NA>}]
     """
     names = [str(name) for name in frame.columns]
     if not names:

@@ -5,10 +5,8 @@ Nothing here records or logs: ``predict.make_prediction`` does both around it.
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -16,13 +14,14 @@ import numpy as np
 
 from regression_model.config.core import Config
 from regression_model.scoring.allocator import tune_malloc
+from regression_model.scoring.host_process import blas_held, collector_paused
 from regression_model.scoring.inputs import TableInput
 from regression_model.scoring.plan import ScoringPlan
 from regression_model.scoring.schema import RowError, RowWarning
 from regression_model.scoring.state import Finding
 from regression_model.scoring.validation import factorize_text, validate_table
 
-__all__ = ["ScoredBatch", "collector_paused", "group_by_row", "score_table"]
+__all__ = ["ScoredBatch", "group_by_row", "score_table"]
 
 
 @dataclass
@@ -52,7 +51,7 @@ def score_table(table: TableInput, plan: ScoringPlan, config: Config) -> ScoredB
     tune_malloc(table.n_rows, config.scoring_config)
     priced = _price(table, plan, config)
     rows = priced.valid_rows
-    with collector_paused():
+    with collector_paused(config.scoring_config):
         scored = _assemble(table, priced, config)
         # _assemble hands back the call's own price array when every row was priced, in order.
         every_row_priced = scored.prices is priced.prices
@@ -107,16 +106,15 @@ def _price(table: TableInput, plan: ScoringPlan, config: Config) -> _Priced:
         return _price_part(table, 0, plan, config)
     from concurrent.futures import ThreadPoolExecutor
 
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-
     bounds = np.linspace(0, table.n_rows, n_parts + 1).astype(int).tolist()
     # The text columns are factorised whole first, on this thread: the parts
     # read slices of them, and no part waits for another to factorise.
     factorize_text(table, config)
     # The parts already keep every core busy: BLAS threads on top of them (the
-    # joint-range check's matrix product) would only contend for the cores.
+    # joint-range check's matrix product) only contend for the cores, but the
+    # BLAS thread count is the process's to set (see host_process).
     with (
-        threadpool_limits(limits=1, user_api="blas"),
+        blas_held(config.scoring_config),
         ThreadPoolExecutor(n_parts, thread_name_prefix="regression-model") as pool,
     ):
         parts = list(
@@ -162,27 +160,6 @@ def _warnings(
         for f in found
         if predictions[rows[before + f.index]] is not None
     ]
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while a call is scored and its
-    result lists are built.
-
-    A large batch makes one ``[low, high]`` list per row, a warning per row
-    beyond the training data, and every 700 new objects start a collection
-    that walks the young ones, now and then every object of the process (the
-    model, pandas, the caller's data): a fifth of a large call's time. These
-    objects form no cycles, so nothing is left for the collector, which
-    resumes as it was.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _ranges(
