@@ -1,10 +1,14 @@
 """factorize_cells gives exactly pandas.factorize's codes and uniques, whatever
-holds the cells and however many objects share a value."""
+holds the cells and however many objects share a value, by either route: the
+identity hash (long columns) or pandas' table (short ones)."""
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -12,9 +16,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from regression_model.scoring import factorize as factorize_module
 from regression_model.scoring.factorize import factorize_cells
 
 POOL = ["Pave", "Grvl", "NA", "", "Gd", "TA"]
+
+
+def both_routes(test: Callable[..., None]) -> Callable[..., None]:
+    """Run ``test`` with columns of every length sent through the identity hash,
+    then with the package's own length threshold (short columns: pandas' table)."""
+
+    @functools.wraps(test)
+    def twice(*args: Any, **kwargs: Any) -> None:
+        for cells_from in (1, factorize_module._IDENTITY_FROM_CELLS):
+            with mock.patch.object(factorize_module, "_IDENTITY_FROM_CELLS", cells_from):
+                test(*args, **kwargs)
+
+    return twice
 
 
 def _copy(text: str) -> str:
@@ -41,6 +59,7 @@ def _expected(cells: list[Any]) -> tuple[list[int], list[Any]]:
 
 
 @given(cells=CELLS)
+@both_routes
 def test_equals_pandas_on_lists_series_and_arrays(cells: list[Any]) -> None:
     """Mixed cells (strings shared or copied, None, NaN, NA, numbers) as a list,
     an object Series and an object array: the codes and uniques pandas gives."""
@@ -54,6 +73,7 @@ def test_equals_pandas_on_lists_series_and_arrays(cells: list[Any]) -> None:
 
 
 @given(cells=st.lists(st.one_of(st.sampled_from(POOL), st.none()), max_size=80))
+@both_routes
 def test_equals_pandas_on_text_columns(cells: list[str | None]) -> None:
     """Text columns as pandas stores them without pyarrow (Python objects) and
     as a categorical: the codes and uniques pandas gives."""
@@ -63,6 +83,7 @@ def test_equals_pandas_on_text_columns(cells: list[str | None]) -> None:
         assert (codes.tolist(), list(uniques)) == expected
 
 
+@both_routes
 def test_a_value_first_seen_late_is_found() -> None:
     """A value whose first cell lies far beyond the first thousand gets its own code."""
     cells = ["Pave"] * 50_000 + ["Grvl", "Pave"]
@@ -79,6 +100,7 @@ def test_unhashable_cells_raise_type_error_as_pandas_does() -> None:
 
 
 @given(cells=CELLS)
+@both_routes
 def test_a_table_looked_up_through_the_levels_equals_one_indexed_by_codes(
     cells: list[Any],
 ) -> None:
@@ -110,6 +132,7 @@ def test_a_table_looked_up_through_the_levels_equals_one_indexed_by_codes(
     repeats=st.integers(30, 80),
     late=st.lists(st.sampled_from(["Late", "Later", None]).map(lambda t: t and _copy(t))),
 )
+@both_routes
 def test_equals_pandas_on_long_columns_with_values_first_seen_late(
     cells: list[Any], repeats: int, late: list[Any]
 ) -> None:
@@ -132,6 +155,7 @@ def test_equals_pandas_on_long_columns_with_values_first_seen_late(
         ]
 
 
+@both_routes
 def test_a_column_of_objects_each_its_own_equals_pandas() -> None:
     """Cells that are each an object of their own (rows parsed one by one), too
     many for the identity hash: pandas' own table, the same codes and uniques."""
@@ -141,6 +165,7 @@ def test_a_column_of_objects_each_its_own_equals_pandas() -> None:
     assert len(uniques) == 300
 
 
+@both_routes
 def test_more_distinct_objects_than_the_hash_takes_after_the_head_equals_pandas() -> None:
     """A head of few objects, then hundreds of new ones: the hash gives way to
     pandas' table, with the same codes and uniques."""

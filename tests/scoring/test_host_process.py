@@ -85,9 +85,7 @@ print(json.dumps({"before": before, "after": settings(), "gc_off": seen["gc_off"
 
 
 def _child(opted_in: bool, store: str) -> dict[str, Any]:
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith("REGRESSION_MODEL_")
-    }
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("REGRESSION_MODEL_")}
     environment["REGRESSION_MODEL_DB_URL"] = store
     if opted_in:
         for variable in ("REGRESSION_MODEL_TUNE_MALLOC", PAUSE_VARIABLE, BLAS_VARIABLE):
