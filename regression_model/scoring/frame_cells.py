@@ -17,7 +17,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["frame_columns", "frame_rows"]
+__all__ = ["column_cells", "frame_columns", "frame_rows", "rows_of_columns"]
 
 
 def frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -35,11 +35,35 @@ def frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     >>> frame_rows(frame)
     [{'GrLivArea': 1710.0, 'YrSold': 2008}, {'GrLivArea': 1262.5, 'YrSold': <NA>}]
     """
-    names = [str(name) for name in frame.columns]
+    return rows_of_columns([str(name) for name in frame.columns], frame_columns(frame), len(frame))
+
+
+def rows_of_columns(
+    names: list[str], columns: list[list[Any]], n_rows: int
+) -> list[dict[str, Any]]:
+    """The rows of equally long ``columns`` as dicts over ``names``."""
     if not names:
-        return [{} for _ in range(len(frame))]
-    columns = frame_columns(frame)
+        return [{} for _ in range(n_rows)]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def column_cells(values: Any) -> list[Any]:
+    """A column given as a list, tuple, numpy array or pandas Series, as a list
+    of Python values (see :func:`frame_rows`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from regression_model.scoring.frame_cells import column_cells
+    >>> column_cells(np.array([1710, 1262])), column_cells([np.float64(2.5), None])
+    ([1710, 1262], [2.5, None])
+    """
+    if isinstance(values, np.ndarray):
+        return _python_cells(values)
+    array = getattr(values, "array", None)  # a pandas Series or Index
+    if array is not None:
+        return _python_cells(array)
+    return [cell.item() if isinstance(cell, np.generic) else cell for cell in values]
 
 
 def frame_columns(frame: pd.DataFrame) -> list[list[Any]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from regression_model.config.core import Config
 from regression_model.errors import InvalidInputError
 from regression_model.scoring.factorize import Factorized, factorize, factorize_cells
-from regression_model.scoring.frame_cells import frame_rows
+from regression_model.scoring.frame_cells import column_cells, frame_rows, rows_of_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -181,6 +182,16 @@ class RecordsInput(TableInput):
         self._renames = dict(renames)
         self._original = {new: old for old, new in renames.items()}
         self.n_rows = len(records)
+        # Records nearly always share their fields (a JSON client's, a frame's
+        # rows): then one set comparison a record names the columns, and the
+        # columns are cut out of the records in one pass when first asked for.
+        keys = records[0].keys() if records else {}.keys()
+        self._shared_keys = list(keys) if all(r.keys() == keys for r in records) else None
+        self._columns: dict[str, tuple[Any, ...]] | None = None
+        self.shares_keys = self._shared_keys is not None
+        if self._shared_keys is not None:
+            self.column_names = [self._renames.get(k, k) for k in self._shared_keys]
+            return
         seen: dict[str, None] = {}
         for record in records:
             for key in record:
@@ -196,7 +207,20 @@ class RecordsInput(TableInput):
     def column(self, name: str) -> Any:
         if name not in self.column_names:
             return None
-        return [self._get(r, name) for r in self._records]
+        if self._shared_keys is None:
+            return [self._get(r, name) for r in self._records]
+        if self._columns is None:
+            self._columns = self._cut_columns(self._shared_keys)
+        return self._columns[name]
+
+    def _cut_columns(self, keys: list[str]) -> dict[str, tuple[Any, ...]]:
+        """Every column, from records that all have the fields ``keys``."""
+        if len(keys) == 1:  # itemgetter of one key gives the value, not a tuple
+            cells = tuple(record[keys[0]] for record in self._records)
+            return {self._renames.get(keys[0], keys[0]): cells}
+        rows = map(itemgetter(*keys), self._records)
+        columns = zip(*rows, strict=True)  # every row holds one cell per key
+        return {self._renames.get(k, k): cells for k, cells in zip(keys, columns, strict=True)}
 
     def records(self, names: Sequence[str]) -> list[dict[str, Any]]:
         rows = []
@@ -258,6 +282,10 @@ def as_table(input_data: Any, config: Config) -> TableInput:
     if isinstance(input_data, Mapping):
         _check_columns(input_data)
         check_names(list(input_data), renames)
+        n_rows = _length(input_data)
+        if n_rows < COLUMNWISE_FROM_ROWS:  # as records, as a small frame is
+            columns = [column_cells(values) for values in input_data.values()]
+            return RecordsInput(rows_of_columns(list(input_data), columns, n_rows), renames)
         return ColumnsInput(input_data, renames)
     if isinstance(input_data, Sequence) and not isinstance(input_data, (str, bytes)):
         for position, record in enumerate(input_data):
@@ -266,9 +294,17 @@ def as_table(input_data: Any, config: Config) -> TableInput:
                     f"input_data[{position}] is a {type(record).__name__}, not a record "
                     f"(dict); {_HINT}"
                 )
+        table = RecordsInput(input_data, renames)
+        # Records that share their fields share their names' verdict too.
+        for position, record in enumerate(input_data[:1] if table.shares_keys else input_data):
             check_names(list(record), renames, where=f"input_data[{position}]: ")
-        return RecordsInput(input_data, renames)
+        return table
     raise InvalidInputError(f"input_data is a {type(input_data).__name__}, not a table; {_HINT}")
+
+
+def _length(columns: Mapping[Any, Any]) -> int:
+    """The number of rows of columns of one length (0 when there are none)."""
+    return len(next(iter(columns.values()))) if columns else 0
 
 
 def _check_columns(columns: Mapping[Any, Any]) -> None:

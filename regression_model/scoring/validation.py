@@ -261,6 +261,10 @@ def _numeric_column(rule: FieldRule, values: Any, n_rows: int) -> tuple[np.ndarr
         return np.full(n_rows, np.nan), np.empty(0, dtype=np.int64)
     import pandas as pd
 
+    if isinstance(values, (list, tuple)):
+        numbers = _plain_numbers(values)
+        if numbers is not None and _all_clear(rule, numbers, whole=False):
+            return numbers, np.empty(0, dtype=np.int64)
     series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     if series.dtype.kind in "iuf":
         # A float column is read as it is (pandas hands a read-only view, and
@@ -297,6 +301,20 @@ def _numeric_column(rule: FieldRule, values: Any, n_rows: int) -> tuple[np.ndarr
     doubtful_mask |= present & ~ok
     numbers = np.where(doubtful_mask, np.nan, numbers)
     return numbers, np.flatnonzero(doubtful_mask)
+
+
+def _plain_numbers(cells: list[Any] | tuple[Any, ...]) -> np.ndarray | None:
+    """Cells of records as floats (None as NaN) when every one is a plain int,
+    float or None, found by the set of their types; else None."""
+    if not set(map(type, cells)) <= _PLAIN_NUMBER_TYPES:
+        return None
+    try:
+        return np.array(cells, dtype=np.float64)
+    except OverflowError:  # an int beyond float's range: judged cell by cell
+        return None
+
+
+_PLAIN_NUMBER_TYPES = frozenset({int, float, type(None)})
 
 
 def _all_clear(rule: FieldRule, numbers: np.ndarray, whole: bool) -> bool:
