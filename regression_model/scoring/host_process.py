@@ -6,10 +6,10 @@ call runs in, not to the call:
 * pausing Python's cyclic garbage collector: a large batch makes a
   ``[low, high]`` list per row, and every 700 new objects start a collection
   that walks the young ones, now and then every object of the process;
-* holding BLAS to one thread while a large call is priced in parts on
-  threads of its own: BLAS's threads on top of the parts only contend for
-  the same cores, and on a busy machine a BLAS thread that waits for a core
-  stalls every matrix product.
+* holding BLAS to one thread while a call of many rows is priced: its matrix
+  products are small (tens of columns), BLAS's threads on top of the parts
+  a large call is priced in only contend for the same cores, and on a busy
+  machine a BLAS thread that waits for a core stalls every product.
 
 While either is held, every thread of the process sees it. So a library call
 leaves both alone unless the process opts in (``scoring.pause_collector`` and
@@ -22,15 +22,18 @@ midway.
 
 from __future__ import annotations
 
+import functools
 import gc
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
 
 from regression_model.config.environment import switch
 from regression_model.config.models import ScoringConfig
 
 __all__ = [
+    "BLAS_FROM_ROWS",
     "BLAS_VARIABLE",
     "PAUSE_VARIABLE",
     "SharedHold",
@@ -40,6 +43,9 @@ __all__ = [
 
 PAUSE_VARIABLE = "REGRESSION_MODEL_PAUSE_GC"
 BLAS_VARIABLE = "REGRESSION_MODEL_HOLD_BLAS"
+# From this many rows the plan's matrix products are large enough for BLAS
+# to share them among threads (OpenBLAS: a 37 x 37 product of about 200 rows).
+BLAS_FROM_ROWS = 200
 
 
 class SharedHold:
@@ -89,10 +95,17 @@ def _pause_collector() -> Callable[[], None]:
     return gc.enable if was_enabled else lambda: None
 
 
-def _one_blas_thread() -> Callable[[], None]:
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+@functools.cache
+def _blas_pools() -> Any:
+    """threadpoolctl's controller of the process's BLAS libraries, found once
+    (finding them walks every loaded library: half a millisecond)."""
+    from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
-    limits = threadpool_limits(limits=1, user_api="blas")
+    return ThreadpoolController().select(user_api="blas")
+
+
+def _one_blas_thread() -> Callable[[], None]:
+    limits = _blas_pools().limit(limits=1)
     undo: Callable[[], None] = limits.restore_original_limits
     return undo
 
@@ -125,10 +138,11 @@ def collector_paused(settings: ScoringConfig) -> AbstractContextManager[None]:
     return nullcontext()
 
 
-def blas_held(settings: ScoringConfig) -> AbstractContextManager[None]:
-    """Hold BLAS to one thread for the block if the process opted in
-    (``REGRESSION_MODEL_HOLD_BLAS``, else ``settings.hold_blas_threads``);
-    else change nothing.
+def blas_held(settings: ScoringConfig, n_rows: int) -> AbstractContextManager[None]:
+    """Hold BLAS to one thread for the block, for a call of ``n_rows`` rows, if
+    the process opted in (``REGRESSION_MODEL_HOLD_BLAS``, else
+    ``settings.hold_blas_threads``) and the call is large enough for BLAS to
+    start threads (:data:`BLAS_FROM_ROWS`); else change nothing.
 
     Raises
     ------
@@ -141,10 +155,10 @@ def blas_held(settings: ScoringConfig) -> AbstractContextManager[None]:
     >>> from regression_model.config.core import get_config
     >>> from regression_model.scoring.host_process import blas_held
     >>> before = [pool["num_threads"] for pool in threadpool_info()]
-    >>> with blas_held(get_config().scoring_config):  # the default: left alone
+    >>> with blas_held(get_config().scoring_config, 100_000):  # the default: left alone
     ...     [pool["num_threads"] for pool in threadpool_info()] == before
     True
     """
-    if switch(BLAS_VARIABLE, settings.hold_blas_threads):
+    if n_rows >= BLAS_FROM_ROWS and switch(BLAS_VARIABLE, settings.hold_blas_threads):
         return _BLAS.held()
     return nullcontext()

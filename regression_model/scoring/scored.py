@@ -49,7 +49,8 @@ _MOST_PARTS = 4
 def score_table(table: TableInput, plan: ScoringPlan, config: Config) -> ScoredBatch:
     """Validate and score a table; one slot per row, in order. Not recorded."""
     tune_malloc(table.n_rows, config.scoring_config)
-    priced = _price(table, plan, config)
+    with blas_held(config.scoring_config, table.n_rows):
+        priced = _price(table, plan, config)
     rows = priced.valid_rows
     with collector_paused(config.scoring_config):
         scored = _assemble(table, priced, config)
@@ -110,13 +111,7 @@ def _price(table: TableInput, plan: ScoringPlan, config: Config) -> _Priced:
     # The text columns are factorised whole first, on this thread: the parts
     # read slices of them, and no part waits for another to factorise.
     factorize_text(table, config)
-    # The parts already keep every core busy: BLAS threads on top of them (the
-    # joint-range check's matrix product) only contend for the cores, but the
-    # BLAS thread count is the process's to set (see host_process).
-    with (
-        blas_held(config.scoring_config),
-        ThreadPoolExecutor(n_parts, thread_name_prefix="regression-model") as pool,
-    ):
+    with ThreadPoolExecutor(n_parts, thread_name_prefix="regression-model") as pool:
         parts = list(
             pool.map(
                 lambda start, stop: _price_part(table.rows(start, stop), start, plan, config),
