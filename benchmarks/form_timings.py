@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from input_forms import available_forms  # noqa: E402
+from input_forms import available_forms
 
-from regression_model.predict import make_prediction  # noqa: E402
+from regression_model.predict import make_prediction
 
 # Calls timed per form at each size (the reference takes seconds a large call).
 CALLS = {1: 200, 20: 40, 1000: 8}
