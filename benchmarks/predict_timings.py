@@ -5,6 +5,7 @@ both share and to syntax both Pythons accept.
     python predict_timings.py --rows-file rows.txt --single-file single.txt --batches 3 \
         --first-file first.json
     python predict_timings.py --probe 300   # test.csv positions this package can score alone
+    python predict_timings.py --first-file first.json --first-only
 
 Prints one JSON line: first_call_s (process start to first prediction,
 interpreter start, imports and model load included: from the wall-clock time
@@ -42,12 +43,16 @@ def main():
     parser.add_argument("--batches", type=int, default=3)
     parser.add_argument("--probe", type=int, default=0)
     parser.add_argument("--first-file")
+    parser.add_argument("--first-only", action="store_true", help="time the first call alone")
     args = parser.parse_args()
 
     first_call = None
     if args.first_file:  # the first price before anything else: no data loading
         with open(args.first_file, encoding="utf-8") as handle:
             first_call = first_price([json.load(handle)])
+    if args.first_only:
+        print(json.dumps({"first_call_s": first_call}))
+        return
 
     test = load_dataset(file_name=config.app_config.test_data_file)
     records = test.to_dict(orient="records")
