@@ -200,7 +200,8 @@ def _houses_with_faults(size: int) -> pd.DataFrame:
         ],
         ignore_index=True,
     )
-    rows = houses.sample(size, random_state=size).reset_index(drop=True)
+    rows = houses.sample(size, replace=size > len(houses), random_state=size)
+    rows = rows.reset_index(drop=True)
     faults = [("GrLivArea", -20.0), ("Neighborhood", "Atlantis"), ("OverallQual", np.nan)]
     for number, row in enumerate(range(3, size, 7)):
         name, value = faults[number % len(faults)]
@@ -208,12 +209,15 @@ def _houses_with_faults(size: int) -> pd.DataFrame:
     return rows
 
 
-@pytest.mark.parametrize("size", [1, 20, 31, 32, 1000])
+@pytest.mark.parametrize(
+    "size", [1, 20, 31, 32, 1000, pytest.param(20_000, marks=pytest.mark.slow)]
+)
 def test_every_input_form_gives_the_same_result(size: int) -> None:
     """Records, the course's DataFrame (object columns holding None), a jsonable
     frame, a read_csv frame (NaN gaps), nullable, category and (where installed)
     pyarrow dtypes, and a dict of columns: the very same prices, ranges, errors
-    and warnings, at sizes on both sides of the row-by-row threshold."""
+    and warnings, at sizes on both sides of the row-by-row threshold and of
+    pricing in parts on threads (20,000 rows)."""
     from benchmarks.input_forms import available_forms
 
     raw = _houses_with_faults(size)
