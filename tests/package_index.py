@@ -107,6 +107,7 @@ def copy_source(target: Path) -> Path:
     names = [name for name in listed.split("\0") if name and (REPO / name).is_file()]
     trained = REPO / "regression_model" / "trained_models"
     names += [str(p.relative_to(REPO)) for p in trained.iterdir() if p.is_file()]
+    names.append("regression_model/trained_models.sha256")  # the seal, beside the folder
     for name in names:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, target / name)
