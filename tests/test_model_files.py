@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 import regression_model
-from regression_model._model_files import atomic_write
 from tests.package_index import copy_package
 
 # Save the installed model again into a package copy, under a given umask.
@@ -68,6 +67,7 @@ def test_model_files_are_written_with_the_umask_mode(package_copy: Path, umask: 
 
 def test_a_failed_write_leaves_nothing(tmp_path: Path) -> None:
     """A write that fails midway leaves neither the target nor a temporary file."""
+    from regression_model._model_files import atomic_write
 
     def explode(handle: object) -> None:
         handle.write(b"half")  # type: ignore[attr-defined]

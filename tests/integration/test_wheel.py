@@ -128,10 +128,11 @@ print(json.dumps({"dialect": audit.get_store().engine.dialect.name,
 
 @pytest.mark.slow
 def test_wheel_carries_model_data_and_config(wheel: Path) -> None:
-    """The wheel is named for this version and carries model, manifest, plan, card and
-    plots, the seal beside the model folder, data and config; no pickle."""
+    """The wheel is named for the distribution (ames-price-model) and this version, and
+    carries model, manifest, plan, card and plots, the seal beside the model folder,
+    data and config; no pickle."""
     version = regression_model.__version__
-    assert wheel.name.startswith(f"regression_model-{version}-")
+    assert wheel.name.startswith(f"ames_price_model-{version}-")
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
         f"regression_model/trained_models/regression_model_output_v{version}.skops",
