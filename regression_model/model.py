@@ -1,8 +1,9 @@
 """The installed model, loaded once: verified files, scoring plan, pipeline.
 
 ``load_model`` checks the artifact and its scoring plan against the manifest,
-builds the plan, and caches the result; the pickled pipeline is unpickled only
-when something asks for it (a plan step falling back to it, or a caller).
+builds the plan, and caches the result; the fitted pipeline is read from its
+skops file only when something asks for it (a plan step falling back to it, or
+a caller).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ __all__ = ["LoadedModel", "load_model"]
 
 @dataclass
 class LoadedModel:
-    """A verified model: its manifest, its scoring plan, and (unpickled on first
+    """A verified model: its manifest, its scoring plan, and (read on first
     use) the fitted pipeline the plan was derived from."""
 
     path: Path
@@ -48,7 +49,7 @@ class LoadedModel:
 
     @property
     def artifact_sha256(self) -> str:
-        """The pickle's sha256: its integrity, checked before unpickling."""
+        """The artifact's sha256: its integrity, checked before it is read."""
         return str(self.manifest["artifact_sha256"])
 
     @cached_property
@@ -72,7 +73,7 @@ class LoadedModel:
 
     @cached_property
     def pipeline(self) -> Pipeline:
-        """The fitted scikit-learn pipeline, verified and unpickled on first access."""
+        """The fitted scikit-learn pipeline, verified and read on first access."""
         return load_verified_pipeline(self.path)
 
 

@@ -27,10 +27,9 @@ import tempfile
 from pathlib import Path
 
 from regression_model.errors import PackageIndexError
-from regression_model.replay import versions_on_index
+from regression_model.replay import PROJECT, versions_on_index
 
 REPO = Path(__file__).resolve().parents[1]
-PROJECT = "regression-model"
 KNOWN_INDEXES = {
     "https://upload.pypi.org/legacy/": "https://pypi.org/simple/",
     "https://test.pypi.org/legacy/": "https://test.pypi.org/simple/",
@@ -94,8 +93,9 @@ def require_recorded_fingerprint(source: Path, version: str) -> None:
 
 
 def require_trained_model(source: Path, version: str) -> None:
-    artifact = source / "regression_model" / "trained_models"
-    if not (artifact / f"regression_model_output_v{version}.pkl").is_file():
+    package = source / "regression_model"
+    artifact = package / "trained_models" / f"regression_model_output_v{version}.skops"
+    if not (artifact.is_file() and (package / "trained_models.sha256").is_file()):
         raise Refused(f"no trained model for VERSION {version}; run tox -e train")
 
 
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     require_trained_model(source, version)
     index = simple_index(dict(os.environ))
     require_new_version(version, index)
-    with tempfile.TemporaryDirectory(prefix="regression-model-dist-") as folder:
+    with tempfile.TemporaryDirectory(prefix=f"{PROJECT}-dist-") as folder:
         files = build(source, Path(folder))
         upload(files, source)
     print(f"published {PROJECT} {version} ({', '.join(f.name for f in files)}); index {index}")

@@ -2,7 +2,8 @@
 free loopback port, started by the test (as .ci/start-postgres starts
 PostgreSQL for the store tests), with uploads open and no fallback to PyPI,
 so a version it lacks is missing, never fetched from elsewhere. Also: copies
-of this source tree as clean git repositories, to publish."""
+of this source tree as clean git repositories, to publish, and copies of the
+installed package, to damage."""
 
 from __future__ import annotations
 
@@ -106,6 +107,7 @@ def copy_source(target: Path) -> Path:
     names = [name for name in listed.split("\0") if name and (REPO / name).is_file()]
     trained = REPO / "regression_model" / "trained_models"
     names += [str(p.relative_to(REPO)) for p in trained.iterdir() if p.is_file()]
+    names.append("regression_model/trained_models.sha256")  # the seal, beside the folder
     for name in names:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, target / name)
@@ -132,3 +134,16 @@ def publish(source: Path, index: PackageIndex) -> subprocess.CompletedProcess[st
     """``scripts/publish.py`` on ``source``, uploading to ``index``."""
     script = str(source / "scripts" / "publish.py")
     return run_in(source, script, "--source", str(source), **index.twine_environment())
+
+
+def copy_package(folder: Path) -> Path:
+    """A copy of the installed package, trained model and seal included, as
+    ``folder/regression_model``: run Python in ``folder`` to import it."""
+    import regression_model
+
+    shutil.copytree(
+        Path(regression_model.__file__).parent,
+        folder / "regression_model",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    return folder

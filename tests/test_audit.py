@@ -74,7 +74,7 @@ def test_replay_of_a_version_missing_from_the_index_says_so(
     replay = audit.reproduce(prediction_id)
     assert replay["match"] is None and replay["recomputed"] is None
     assert replay["stored"] == 123.0
-    assert "regression-model 0.0.1 is not on the package index" in replay["reason"]
+    assert "ames-price-model 0.0.1 is not on the package index" in replay["reason"]
     assert package_index.simple in replay["reason"]
 
 

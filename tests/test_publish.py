@@ -32,11 +32,11 @@ def test_publish_uploads_sdist_and_wheel(package_index: PackageIndex, tmp_path: 
     done = publish(copy_source(tmp_path / "source"), package_index)
     assert done.returncode == 0, done.stderr[-2000:]
     assert package_index.files() == [
-        f"regression_model-{VERSION}-py3-none-any.whl",
-        f"regression_model-{VERSION}.tar.gz",
+        f"ames_price_model-{VERSION}-py3-none-any.whl",
+        f"ames_price_model-{VERSION}.tar.gz",
     ]
     assert versions_on_index(package_index.simple) == {VERSION}
-    assert f"published regression-model {VERSION}" in done.stdout
+    assert f"published ames-price-model {VERSION}" in done.stdout
 
 
 def test_publish_refuses_a_dirty_tree(package_index: PackageIndex, tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_publish_refuses_a_version_already_on_the_index(
     done = publish(copy_source(tmp_path / "source"), package_index)
     assert done.returncode == 1
     assert done.stderr.strip() == (
-        f"publish: refused: regression-model {VERSION} is already on {package_index.simple}; "
+        f"publish: refused: ames-price-model {VERSION} is already on {package_index.simple}; "
         "bump VERSION to publish"
     )
     assert package_index.files() == [wheel.name]

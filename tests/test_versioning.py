@@ -11,14 +11,16 @@ import pytest
 
 import regression_model
 from regression_model.config.core import CONFIG_FILE_PATH, parse_config
+from regression_model.replay import PROJECT
 from regression_model.versioning import code_digests, model_fingerprint, recorded_fingerprints
 
 
 def test_version_comes_from_the_version_file() -> None:
-    """__version__ and the installed metadata both equal regression_model/VERSION."""
+    """__version__ and the installed metadata (of the distribution ames-price-model)
+    both equal regression_model/VERSION."""
     text = (Path(regression_model.__file__).parent / "VERSION").read_text().strip()
     assert regression_model.__version__ == text
-    assert importlib.metadata.version("regression-model") == text
+    assert importlib.metadata.version(PROJECT) == text
 
 
 def test_model_changes_come_with_a_version_bump() -> None:

@@ -7,10 +7,13 @@ built in a temporary sibling folder and renamed into place only when complete
 two processes building the same one at once cannot corrupt each other: the
 first rename wins, the other build is discarded.
 
-``regression-model==<version>`` is installed alone (``--no-deps``) from the
-package index named for it, so a project of the same name elsewhere (PyPI)
-cannot stand in for it; then the library versions its manifest recorded, and
-its other requirements, from the installer's usual configuration.
+The recording version comes only from the index named in
+``REGRESSION_MODEL_INDEX_URL``: its wheel is downloaded and checked from its
+files (``_wheel``) before it is installed, alone and from that file
+(``--no-deps --no-index``), so nothing else can stand in for it. Then the
+library versions its manifest recorded, and its other requirements, come from
+the installer's usual configuration. Every install takes built wheels only
+(``--only-binary :all:``): building a source distribution would run its code.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from regression_model.errors import PackageIndexError, ReplayUnavailableError
-from regression_model.replay._index import PROJECT, package_index, pip_index, versions_on_index
+from regression_model.errors import ReplayUnavailableError
+from regression_model.replay._index import INDEX_VARIABLE, package_index, pip_index
+from regression_model.replay._wheel import CheckedWheel, RecordedModel, fetch_checked_wheel
 
 MARKER = "replay-environment.json"
 # Settings through which an installer would look for regression-model beyond
@@ -47,11 +51,6 @@ _EXTRA_SOURCES = frozenset(
     }
 )
 _INSTALL_TIMEOUT_SECONDS = 1800
-# Read inside the new environment: the package's own requirements, extras left out.
-_REQUIREMENTS = (
-    "import importlib.metadata as m, json; "
-    f"print(json.dumps([r for r in m.requires({PROJECT!r}) or [] if 'extra ==' not in r]))"
-)
 
 
 def cache_root() -> Path:
@@ -103,19 +102,22 @@ class _Installer:
         failure: _Failure,
         *,
         index_url: str | None,
-        only_from_index: bool,
+        local_wheel: bool,
     ) -> None:
-        """Install ``requirements``; ``only_from_index``: that one package, without
-        its dependencies, from ``index_url`` and no other source the installer's
-        configuration adds (extra indexes, find-links)."""
+        """Install ``requirements``, built wheels only; ``local_wheel``: one wheel
+        file, without its dependencies, and from no index or other source the
+        installer's configuration adds (extra indexes, find-links)."""
         if self.uv:
             command = [self.uv, "pip", "install", "--quiet", "--python", str(python_of(folder))]
         else:
             command = [str(python_of(folder)), "-m", "pip", "install", "--quiet"]
             command.append("--disable-pip-version-check")
-        command += ["--index-url", index_url] if index_url else []
-        command += ["--no-deps"] if only_from_index else []
-        _run(command + requirements, failure, _only_index() if only_from_index else None)
+        command += ["--only-binary", ":all:"]
+        if local_wheel:
+            command += ["--no-deps", "--no-index"]
+        elif index_url:
+            command += ["--index-url", index_url]
+        _run(command + requirements, failure, _only_index() if local_wheel else None)
 
 
 def last_line(text: str) -> str:
@@ -177,49 +179,45 @@ def _find_installer() -> _Installer:
     return _Installer(uv=found)
 
 
-def environment_for(version: str, libraries: dict[str, str] | None, cache_key: str) -> Path:
-    """The folder of the environment holding ``regression-model==version`` with
+def environment_for(model: RecordedModel, libraries: dict[str, str] | None) -> Path:
+    """The folder of the environment holding the wheel of ``model`` with
     ``libraries`` pinned, built on first use.
 
     Raises
     ------
     ReplayUnavailableError
-        When the version is not on the index, or it or a pin cannot be installed.
+        When no index is named, the version or its wheel is not on it, the
+        wheel is not the record's model, or it or a pin cannot be installed.
     """
-    if not re.fullmatch(r"[0-9a-f]{16,128}", cache_key):
+    if not re.fullmatch(r"[0-9a-f]{16,128}", model.cache_key):
         # It names a folder: a store's value must not point anywhere else.
-        raise ReplayUnavailableError(f"{cache_key!r} is not a model identity or sha256")
-    folder = cache_root() / cache_key
+        raise ReplayUnavailableError(f"{model.cache_key!r} is not a model identity or sha256")
+    folder = cache_root() / model.cache_key
     if (folder / MARKER).is_file():
         return folder
     index = package_index()
-    _require_on_index(version, index)
+    if index is None:
+        raise ReplayUnavailableError(
+            f"model {model.version} is not installed here and no package index is named: set "
+            f"{INDEX_VARIABLE} to the index its versions are published on (replay never "
+            "falls back to a public index)"
+        )
     folder.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".building-{cache_key[:12]}-", dir=folder.parent))
+    building = Path(
+        tempfile.mkdtemp(prefix=f".building-{model.cache_key[:12]}-", dir=folder.parent)
+    )
     try:
-        _build(building / "env", version, libraries, index)
+        wheel = fetch_checked_wheel(model, index, building)
+        _build(building / "env", model.version, wheel, libraries, index)
         _move_into_place(building / "env", folder)
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return folder
 
 
-def _require_on_index(version: str, index: str) -> None:
-    try:
-        held = versions_on_index(index)
-    except PackageIndexError as error:
-        raise ReplayUnavailableError(
-            f"model {version} cannot be looked up on the package index {index}: {error}"
-        ) from error
-    if version not in held:
-        has = ", ".join(sorted(held)) or "no version of it"
-        raise ReplayUnavailableError(
-            f"{PROJECT} {version} is not on the package index {index} (it has {has}); "
-            f"publish it there, or name the index that has it in REGRESSION_MODEL_INDEX_URL"
-        )
-
-
-def _build(folder: Path, version: str, libraries: dict[str, str] | None, index: str) -> None:
+def _build(
+    folder: Path, version: str, wheel: CheckedWheel, libraries: dict[str, str] | None, index: str
+) -> None:
     started = time.perf_counter()
     installer = _find_installer()
     installer.create(
@@ -228,31 +226,28 @@ def _build(folder: Path, version: str, libraries: dict[str, str] | None, index: 
     )
     installer.install(
         folder,
-        [f"{PROJECT}=={version}"],
-        lambda err: f"{PROJECT} {version} cannot be installed from {index}: {last_line(err)}",
-        index_url=index,
-        only_from_index=True,
-    )
-    requirements = json.loads(
-        _run(
-            [str(python_of(folder)), "-I", "-c", _REQUIREMENTS],
-            lambda err: f"{PROJECT} {version} does not list its requirements: {last_line(err)}",
-        )
+        [str(wheel.path)],
+        lambda err: f"{wheel.path.name} cannot be installed: {last_line(err)}",
+        index_url=None,
+        local_wheel=True,
     )
     pins = [f"{name}=={pinned}" for name, pinned in sorted((libraries or {}).items())]
 
     def unavailable(err: str) -> str:
-        named = [pin for pin in pins if pin in err] or pins or requirements
+        named = [pin for pin in pins if pin in err] or pins or wheel.requirements
         return (
             f"the libraries model {version} recorded cannot be installed "
             f"({', '.join(named)}): {last_line(err)}"
         )
 
     installer.install(
-        folder, pins + requirements, unavailable, index_url=pip_index(), only_from_index=False
+        folder, pins + wheel.requirements, unavailable, index_url=pip_index(), local_wheel=False
     )
     marker = {
         "version": version,
+        "project": wheel.project,
+        "wheel": wheel.path.name,
+        "wheel_sha256": wheel.sha256,
         "libraries": libraries,
         "index": index,
         "installer": installer.name,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from regression_model.errors import ReplayUnavailableError
-from regression_model.replay import replay_inputs
+from regression_model.replay import RecordedModel, replay_inputs
 
 if TYPE_CHECKING:
     from regression_model.store.store import PredictionStore
@@ -102,12 +102,12 @@ def _replay_here(record: dict[str, Any]) -> Replayed:
 def _replay_elsewhere(record: dict[str, Any], store: PredictionStore) -> Replayed:
     stored_model = store.model(record["model_identity"]) if record.get("model_identity") else None
     libraries = stored_model["manifest"].get("libraries") if stored_model else None
-    batch = replay_inputs(
-        record["model_version"],
-        [record["inputs"]],
-        libraries=libraries,
-        cache_key=record.get("model_identity") or record["artifact_sha256"],
+    model = RecordedModel(
+        version=record["model_version"],
+        identity=record.get("model_identity") or None,
+        artifact_sha256=record["artifact_sha256"],
     )
+    batch = replay_inputs(model, [record["inputs"]], libraries=libraries)
     return Replayed(
         price=batch.predictions[0],
         interval=batch.intervals[0],

@@ -16,7 +16,7 @@ def test_import_without_model_and_clear_error(tmp_path: Path) -> None:
     shutil.copytree(
         Path(regression_model.__file__).parent,
         tmp_path / "regression_model",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pkl", "*.json"),
+        ignore=shutil.ignore_patterns("__pycache__", "*.skops", "*.json", "*.sha256"),
     )
     code = (
         "import regression_model.predict as p\n"

@@ -128,13 +128,14 @@ print(json.dumps({"dialect": audit.get_store().engine.dialect.name,
 
 @pytest.mark.slow
 def test_wheel_carries_model_data_and_config(wheel: Path) -> None:
-    """The wheel is named for this version and carries model, manifest, plan, card and
-    plots, data and config."""
+    """The wheel is named for the distribution (ames-price-model) and this version, and
+    carries model, manifest, plan, card and plots, the seal beside the model folder,
+    data and config; no pickle."""
     version = regression_model.__version__
-    assert wheel.name.startswith(f"regression_model-{version}-")
+    assert wheel.name.startswith(f"ames_price_model-{version}-")
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
-        f"regression_model/trained_models/regression_model_output_v{version}.pkl",
+        f"regression_model/trained_models/regression_model_output_v{version}.skops",
         f"regression_model/trained_models/regression_model_output_v{version}.json",
         f"regression_model/trained_models/regression_model_output_v{version}.plan.json",
         "regression_model/trained_models/model_card.md",
@@ -143,8 +144,10 @@ def test_wheel_carries_model_data_and_config(wheel: Path) -> None:
         "regression_model/datasets/test.csv",
         "regression_model/config.yml",
         "regression_model/VERSION",
+        "regression_model/trained_models.sha256",
     ):
         assert required in names, required
+    assert not [name for name in names if name.endswith(".pkl")]
 
 
 @pytest.fixture()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from regression_model.replay import cache_root, replay_inputs
+from regression_model.replay import RecordedModel, cache_root, replay_inputs
 from regression_model.replay._environment import MARKER, _move_into_place
 
 
@@ -47,6 +47,7 @@ def test_a_cache_key_must_be_a_digest(replay_cache: Path) -> None:
     """A cache key names a folder: one that is not a hex digest is refused before
     anything is looked up or written."""
     with pytest.raises(Exception, match="is not a model identity") as raised:
-        replay_inputs("1.6.0", [{}], libraries=None, cache_key="../../elsewhere")
+        model = RecordedModel("1.6.0", identity="../../elsewhere", artifact_sha256="0" * 64)
+        replay_inputs(model, [{}], libraries=None)
     assert type(raised.value).__name__ == "ReplayUnavailableError"
     assert not replay_cache.exists()

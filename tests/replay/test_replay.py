@@ -23,12 +23,13 @@ import pytest
 
 import regression_model
 from regression_model import audit
+from regression_model.errors import ReplayUnavailableError
 from regression_model.model import load_model
 from regression_model.predict import make_prediction
+from regression_model.replay import RecordedModel, replay_inputs
 from regression_model.replay._environment import MARKER
 from regression_model.store.codec import decode_inputs, encode_json_rows
 from regression_model.store.location import forget_stores
-from tests.databases import write_foreign_record
 from tests.package_index import PackageIndex, commit, copy_source, publish, run_in
 from tests.venvs import fresh_venv
 
@@ -109,7 +110,7 @@ def test_records_of_another_version_replay_in_its_own_environment(
     ids = result["prediction_ids"]
     assert result["warnings"] and result["errors"] and result["predictions"][2] is None
     python = fresh_venv(
-        tmp_path / "second-venv", f"regression-model=={SECOND}", extra_index=package_index.simple
+        tmp_path / "second-venv", f"ames-price-model=={SECOND}", extra_index=package_index.simple
     )
 
     started = time.perf_counter()
@@ -152,20 +153,18 @@ def test_a_pin_that_cannot_be_installed_is_named(
     package_index: PackageIndex,
     replay_cache: Path,
     wheel: Path,
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A record whose version is on the index but whose recorded library versions
-    cannot be installed replays as match None, the reason naming the pin; no
+    """A model whose wheel is on the index and checks out, but whose recorded library
+    versions cannot be installed, is refused in one line naming the pin; no
     environment is left in the cache."""
     (package_index.folder / wheel.name).write_bytes(wheel.read_bytes())
     monkeypatch.setenv("REGRESSION_MODEL_INDEX_URL", package_index.simple)
-    monkeypatch.setenv("REGRESSION_MODEL_DB_URL", f"sqlite:///{tmp_path / 'records.sqlite3'}")
-    store = audit.get_store()
-    assert store is not None
-    libraries = {**load_model().manifest["libraries"], "numpy": "0.0.1"}
-    prediction_id = write_foreign_record(store, regression_model.__version__, libraries)
-    replay = audit.reproduce(prediction_id)
-    assert replay["match"] is None and replay["recomputed"] is None
-    assert "cannot be installed (numpy==0.0.1)" in replay["reason"], replay["reason"]
+    model = load_model()
+    libraries = {**model.manifest["libraries"], "numpy": "0.0.1"}
+    recorded = RecordedModel(regression_model.__version__, model.identity, model.artifact_sha256)
+    with pytest.raises(ReplayUnavailableError) as raised:
+        replay_inputs(recorded, [ROWS[0]], libraries=libraries)
+    assert "cannot be installed (numpy==0.0.1)" in str(raised.value)
+    assert "\n" not in str(raised.value)
     assert list(replay_cache.iterdir()) == []

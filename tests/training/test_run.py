@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 import regression_model
-from regression_model import artifacts
 from regression_model.config.core import DATASET_DIR, TRAINED_MODEL_DIR, Config
 from regression_model.data import file_sha256, load_training_data
 from regression_model.errors import DataError
@@ -113,25 +112,12 @@ def test_reference_figure_is_reported_only_on_the_same_folds(config: Config) -> 
     assert "other folds" in reference_cv(other)["note"]
 
 
-def test_failed_write_leaves_no_partial_artifact(tmp_path: Path) -> None:
-    """A write that fails midway leaves neither the target nor a temporary file."""
-    target = tmp_path / "model.pkl"
-
-    def explode(handle: object) -> None:
-        handle.write(b"half")  # type: ignore[attr-defined]
-        raise OSError("disk full")
-
-    with pytest.raises(OSError, match="disk full"):
-        artifacts._atomic_write(target, explode)
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_only_the_current_artifact_is_kept() -> None:
     """The model folder holds one version's artifact and its manifest."""
-    pickles = sorted(p.name for p in TRAINED_MODEL_DIR.glob("*.pkl"))
-    assert pickles == [f"regression_model_output_v{regression_model.__version__}.pkl"]
-    manifest = json.loads(Path(TRAINED_MODEL_DIR / pickles[0]).with_suffix(".json").read_text())
-    assert manifest["artifact_file"] == pickles[0]
+    found = sorted(p.name for p in TRAINED_MODEL_DIR.glob("*.skops"))
+    assert found == [f"regression_model_output_v{regression_model.__version__}.skops"]
+    manifest = json.loads(Path(TRAINED_MODEL_DIR / found[0]).with_suffix(".json").read_text())
+    assert manifest["artifact_file"] == found[0]
 
 
 def test_run_training_in_a_copy_writes_and_prunes(tmp_path: Path) -> None:
@@ -161,7 +147,7 @@ def test_run_training_in_a_copy_writes_and_prunes(tmp_path: Path) -> None:
     )
     files = sorted(p.name for p in (package / "trained_models").iterdir())
     version = regression_model.__version__
-    assert f"regression_model_output_v{version}.pkl" in files
+    assert f"regression_model_output_v{version}.skops" in files
     assert f"regression_model_output_v{version}.json" in files
     assert "regression_model_output_v0.0.1.pkl" not in files
     assert not [f for f in files if f.endswith(".tmp")]
