@@ -5,7 +5,7 @@ the model is loaded once per worker process (``load_model`` is cached), every
 row is validated, logged and recorded by that worker in the prediction store
 its environment names (``REGRESSION_MODEL_DB_URL``: PostgreSQL when several
 machines share a store; SQLite is fine on one machine). Install with
-``pip install "regression-model[dask]"``.
+``pip install "ames-price-model[dask]"``.
 """
 
 from __future__ import annotations

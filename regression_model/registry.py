@@ -32,7 +32,7 @@ REDUCERS: dict[str, Callable[..., Any]] = {
 }
 
 # The libraries a trained model depends on, and how a difference at load is met:
-# "pinned" (another minor release is refused: the pickle holds their objects),
+# "pinned" (another minor release is refused: the artifact holds their objects),
 # "noted" (a difference is logged), "recorded" (only written to the manifest).
 RECORDED_LIBRARIES: dict[str, str] = {
     "scikit-learn": "pinned",

@@ -123,11 +123,11 @@ def model_identity(fingerprint: str, spec: dict[str, Any], artifact_sha256: str)
     serves (weights, tables, checks, ranges) and its fingerprint (config, the
     code that validates and scores, data).
 
-    Unlike the pickle's sha256, it is the same for two trainings of one commit:
-    the pickle also holds fitting diagnostics (Lasso's ``dual_gap_``) whose last
-    bits differ between runs. A plan whose later steps run through the pickled
-    pipeline (``fallback_steps``) depends on the pickle itself, so its sha256
-    joins the identity.
+    Unlike the artifact's sha256, it is the same for two trainings of one
+    commit: the artifact also holds fitting diagnostics (Lasso's ``dual_gap_``)
+    whose last bits differ between runs. A plan whose later steps run through
+    the stored pipeline (``fallback_steps``) depends on the artifact itself, so
+    its sha256 joins the identity.
 
     Examples
     --------

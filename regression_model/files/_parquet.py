@@ -22,7 +22,7 @@ def parquet_chunks(
         import pyarrow.parquet as pq
     except ImportError as error:
         raise InputFileError(
-            name, "Parquet needs pyarrow", hint="pip install 'regression-model[parquet]'"
+            name, "Parquet needs pyarrow", hint="pip install 'ames-price-model[parquet]'"
         ) from error
     if not handle.seekable():  # a pipe: Parquet's footer is at the end
         handle = io.BytesIO(handle.read())

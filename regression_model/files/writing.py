@@ -238,7 +238,7 @@ def _require_pyarrow(name: str) -> None:
         import pyarrow.parquet  # noqa: F401
     except ImportError as error:
         raise OutputFileError(
-            name, "writing Parquet needs pyarrow", hint="pip install 'regression-model[parquet]'"
+            name, "writing Parquet needs pyarrow", hint="pip install 'ames-price-model[parquet]'"
         ) from error
 
 

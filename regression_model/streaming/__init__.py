@@ -93,7 +93,7 @@ def predict_file(
     Parameters
     ----------
     source, target : path or file object
-        Input and output: CSV, Parquet (``pip install regression-model[parquet]``)
+        Input and output: CSV, Parquet (``pip install ames-price-model[parquet]``)
         or JSON lines, told by suffix or by ``input_format``/``output_format``.
         An input may be compressed (``.gz``, ``.bz2``, ``.xz``, ``.zip``, and
         ``.zst`` with the zstandard package) and may start with a UTF-8

@@ -4,7 +4,7 @@ Training writes ``model_card.md`` beside the artifact (the wheel carries it)
 from the manifest and the cross-validated predictions, by filling the
 Markdown template ``training/templates/model_card.md``. Plots are PNG files
 drawn with matplotlib, an optional extra (``pip install
-"regression-model[report]"``); without it the card is written without plots
+"ames-price-model[report]"``); without it the card is written without plots
 and says so.
 """
 
@@ -170,7 +170,7 @@ def build_model_card(
     coefficients = top_coefficients(pipeline)
     images = _plots(actual, predicted[0], bands, coefficients)
     plots = (
-        'Not drawn: matplotlib is not installed (`pip install "regression-model[report]"`).'
+        'Not drawn: matplotlib is not installed (`pip install "ames-price-model[report]"`).'
         if images is None
         else "\n".join(f"![{name}]({file})" for name, file in PLOT_NAMES.items())
     )

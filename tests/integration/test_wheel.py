@@ -166,7 +166,7 @@ def _check_core(result: dict[str, Any]) -> None:
     assert result == {**result, "version": version, "info_version": version}
     assert (result["errors"], result["n"], result["none"]) == (None, 1459, 0)
     assert result["max_rel_diff"] < 1e-9 and result["copies_equal"]
-    hints = {"pyarrow": "pip install 'regression-model[parquet]'", "zstandard": "zstandard"}
+    hints = {"pyarrow": "pip install 'ames-price-model[parquet]'", "zstandard": "zstandard"}
     for module, message in result["missing"].items():
         assert (
             f"pip install {hints[module]}".replace("pip install pip install ", "pip install ")

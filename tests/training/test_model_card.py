@@ -58,5 +58,5 @@ def test_card_without_matplotlib_says_so(config: Config, monkeypatch: pytest.Mon
     files = build_model_card(model.manifest, model.pipeline, y, np.asarray(y)[None, :] * 1.05)
     assert set(files) == {CARD_NAME}
     text = files[CARD_NAME]
-    assert isinstance(text, str) and "regression-model[report]" in text
+    assert isinstance(text, str) and "ames-price-model[report]" in text
     assert text.count("+5.0%") == 5  # every band priced 5% high: the table is computed
