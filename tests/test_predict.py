@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import re
 from typing import Any
 
 import numpy as np
@@ -117,6 +118,16 @@ def test_non_tables_raise_invalid_input_error(bad: Any) -> None:
     with pytest.raises(InvalidInputError) as info:
         make_prediction(input_data=bad)
     assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("bad", "said"),
+    [(3, "input_data is an int,"), ("x", "input_data is a str,"), ([{}, 7], "[1] is an int,")],
+)
+def test_a_non_table_is_named_with_its_article(bad: Any, said: str) -> None:
+    """The refusal names what was passed in plain English: "an int", "a str"."""
+    with pytest.raises(InvalidInputError, match=re.escape(said)):
+        make_prediction(input_data=bad)
 
 
 def test_both_spellings_of_a_column_is_an_error(house: dict[str, Any]) -> None:

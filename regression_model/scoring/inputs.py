@@ -291,7 +291,7 @@ def as_table(input_data: Any, config: Config) -> TableInput:
         for position, record in enumerate(input_data):
             if not isinstance(record, Mapping):
                 raise InvalidInputError(
-                    f"input_data[{position}] is a {type(record).__name__}, not a record "
+                    f"input_data[{position}] is {_a_type(record)}, not a record "
                     f"(dict); {_HINT}"
                 )
         table = RecordsInput(input_data, renames)
@@ -299,7 +299,13 @@ def as_table(input_data: Any, config: Config) -> TableInput:
         for position, record in enumerate(input_data[:1] if table.shares_keys else input_data):
             check_names(list(record), renames, where=f"input_data[{position}]: ")
         return table
-    raise InvalidInputError(f"input_data is a {type(input_data).__name__}, not a table; {_HINT}")
+    raise InvalidInputError(f"input_data is {_a_type(input_data)}, not a table; {_HINT}")
+
+
+def _a_type(value: Any) -> str:
+    """The value's type name with its article: "an int", "a str"."""
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _length(columns: Mapping[Any, Any]) -> int:
