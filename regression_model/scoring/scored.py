@@ -102,6 +102,8 @@ class _Priced:
 
 def _price(table: TableInput, plan: ScoringPlan, config: Config) -> _Priced:
     """Validate and price the table: in one go, or in parts on threads."""
+    if table.n_rows < 2 * _ROWS_PER_PART:  # one part: spared asking the system for its cores
+        return _price_part(table, 0, plan, config)
     n_parts = min(_MOST_PARTS, os.cpu_count() or 1, table.n_rows // _ROWS_PER_PART)
     if n_parts < 2:
         return _price_part(table, 0, plan, config)
