@@ -75,11 +75,16 @@ def stream_errors() -> tuple[type[BaseException], ...]:
     return (*_STREAM_ERRORS, zstandard.ZstdError)
 
 
+def refuse_folder(path: Path) -> None:
+    """An input must be a file: a folder fails, whatever its name."""
+    if path.is_dir():
+        raise InputFileError(str(path), "is a folder, not a file", hint="name a file inside it")
+
+
 def open_path(path: Path) -> IO[bytes]:
     """The file's bytes, decompressed; a missing, folder or unreadable file fails."""
     name = str(path)
-    if path.is_dir():
-        raise InputFileError(name, "is a folder, not a file", hint="name a file inside it")
+    refuse_folder(path)
     if not path.exists():
         raise InputFileError(name, "does not exist", hint="check the path and the current folder")
     compression = compression_of(path)

@@ -32,6 +32,7 @@ from regression_model.files._compressed import (
     COMPRESSION_SUFFIXES,
     compression_of,
     open_path,
+    refuse_folder,
     stream_errors,
 )
 from regression_model.files._csv import (
@@ -84,8 +85,8 @@ def input_format(source: str | Path | None, given: str | None) -> str:
     Raises
     ------
     InputFileError
-        When ``given`` is not one of :data:`FORMATS`, or no format is named and
-        the name does not tell.
+        When ``source`` is a folder, ``given`` is not one of :data:`FORMATS`, or
+        no format is named and the name does not tell.
 
     Examples
     --------
@@ -93,21 +94,30 @@ def input_format(source: str | Path | None, given: str | None) -> str:
     >>> input_format("houses.csv.gz", None), input_format("-", "jsonl")
     ('csv', 'jsonl')
     """
+    if source is not None:
+        refuse_folder(Path(source))
     name = "stdin" if source is None else str(source)
+    return format_from_name(name, given, "--input-format", COMPRESSION_SUFFIXES)
+
+
+def format_from_name(
+    name: str, given: str | None, option: str, compressions: tuple[str, ...] = ()
+) -> str:
+    """``given``, or the format ``name``'s suffix tells (before one of
+    ``compressions``); the message names ``option``, which tells it instead."""
     if given is not None:
         if given not in FORMATS:
             raise InputFileError(name, f"unknown format {given!r}", hint=f"use one of {FORMATS}")
         return given
     suffixes = [s.lower() for s in Path(name).suffixes]
-    if suffixes and suffixes[-1] in COMPRESSION_SUFFIXES:
+    if suffixes and suffixes[-1] in compressions:
         suffixes.pop()
     if not suffixes or suffixes[-1] not in FORMAT_SUFFIXES:
-        accepted = ", ".join(FORMAT_SUFFIXES)
+        compressed = f" (each may end in {', '.join(compressions)})" if compressions else ""
         raise InputFileError(
             name,
             "cannot tell its format from its name",
-            hint=f"name it {accepted} (each may end in {', '.join(COMPRESSION_SUFFIXES)}), "
-            "or pass the format",
+            hint=f"name it {', '.join(FORMAT_SUFFIXES)}{compressed}, or pass {option}",
         )
     return FORMAT_SUFFIXES[suffixes[-1]]
 
@@ -172,10 +182,14 @@ class InputFile:
             if index == 0 and chunk.rejected and not chunk.rows:
                 # Not one row of the first chunk parses: the file is not in its
                 # format at all, rather than a file with some broken rows.
+                first = (
+                    "its first row cannot"
+                    if chunk.size == 1
+                    else f"none of its first {chunk.size:,} rows can"
+                )
                 raise InputFileError(
                     self.name,
-                    f"none of its first {chunk.size:,} rows can be read as {self.fmt} "
-                    f"({chunk.rejected[0].message})",
+                    f"{first} be read as {self.fmt} ({chunk.rejected[0].message})",
                     hint=_UNREADABLE_HINTS[self.fmt],
                 )
             yield chunk

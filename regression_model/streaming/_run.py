@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from regression_model.errors import IncompleteOutputError, InputFileError, InvalidInputError
+from regression_model.files._wording import counted
 from regression_model.files.reading import InputChunk, InputFile
 from regression_model.files.writing import OutputFile
 from regression_model.predict import make_prediction
@@ -60,15 +61,19 @@ class _Ledger:
         """Which recorded rows were not written, for an error message."""
         chunks = self.unwritten()
         count = self.unwritten_rows()
-        spans = [
-            f"rows {c.first_row:,}-{c.last_row:,} (prediction ids {c.first_id} to {c.last_id})"
-            for c in chunks[:3]
-        ]
+        spans = [f"{_span(c)} (prediction ids {c.first_id} to {c.last_id})" for c in chunks[:3]]
         if len(chunks) > 3:
-            spans.append(f"and {len(chunks) - 3} more calls")
-        return f"{count:,} rows were recorded in the prediction store but not written: " + (
-            ", ".join(spans)
+            spans.append(f"and {counted(len(chunks) - 3, 'more call')}")
+        were = "was" if count == 1 else "were"
+        return f"{counted(count, 'row')} {were} recorded in the prediction store but not " + (
+            "written: " + ", ".join(spans)
         )
+
+
+def _span(chunk: _Recorded) -> str:
+    if chunk.first_row == chunk.last_row:
+        return f"row {chunk.first_row:,}"
+    return f"rows {chunk.first_row:,}-{chunk.last_row:,}"
 
 
 @contextmanager
