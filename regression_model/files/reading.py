@@ -21,9 +21,10 @@ import codecs
 import csv
 import io
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, BinaryIO, cast
 
 from regression_model.config.core import get_config
 from regression_model.config.models import Config
@@ -46,8 +47,9 @@ from regression_model.files._csv import (
 )
 from regression_model.files._jsonl import jsonl_chunk
 from regression_model.files._parquet import parquet_chunks
+from regression_model.files._position import Position
 from regression_model.files._text import not_utf8, refuse_non_text
-from regression_model.files.chunks import InputChunk, RejectedRow
+from regression_model.files.chunks import InputChunk, Progress, RejectedRow
 
 __all__ = [
     "COMPRESSION_SUFFIXES",
@@ -55,6 +57,7 @@ __all__ = [
     "FORMAT_SUFFIXES",
     "InputChunk",
     "InputFile",
+    "Progress",
     "RejectedRow",
     "input_format",
     "open_input",
@@ -148,10 +151,17 @@ class InputFile:
         self.fmt = fmt
         self.config = config or get_config()
         self.columns: list[str] | None = None  # the header's, once read (CSV, Parquet)
+        self.rows_read = 0
+        self._rows: int | None = None  # how many the file holds, where it says (Parquet)
+        self._raw: BinaryIO | None = None  # the file as stored, for a path
+        self._position: Position | None = None  # where in it the lines taken end
+        self._taken: Lines | None = None
         if isinstance(source, (str, Path)):
             self.path: Path | None = Path(source)
             self.name = name or str(source)
-            self._handle: IO[Any] = open_path(self.path)
+            self._handle: IO[Any]
+            self._handle, self._raw = open_path(self.path)
+            self._position = Position(self._raw)
         else:
             self.path = None
             self.name = name or str(getattr(source, "name", "input stream")).strip("<>")
@@ -166,17 +176,29 @@ class InputFile:
 
     def close(self) -> None:
         """Close what :func:`open_input` opened (a caller's stream stays open)."""
-        if self.path is not None:
+        if self._raw is not None:
             self._handle.close()
+            self._raw.close()
+
+    def progress(self) -> Progress:
+        """How far reading has gone: rows against the count a Parquet file
+        gives, else bytes of the file as stored against its size; rows alone
+        for a stream."""
+        if self.fmt == "parquet" or self._raw is None or self._position is None:
+            return Progress(self.rows_read, self._rows, "rows", self.rows_read)
+        size = os.fstat(self._raw.fileno()).st_size
+        done = self._position.at(self._taken.count) if self._taken is not None else 0
+        return Progress(done, size, "B", self.rows_read)
 
     def chunks(self, chunk_size: int) -> Iterator[InputChunk]:
         """The file's rows, ``chunk_size`` at a time (parsed and rejected alike)."""
         readers = {"csv": self._csv_chunks, "jsonl": self._jsonl_chunks}
         if self.fmt == "parquet":
-            self.columns = []
-            yield from parquet_chunks(
-                self._handle, self.name, chunk_size, self.config, self.columns
-            )
+            for chunk in parquet_chunks(
+                self._handle, self.name, chunk_size, self.config, self._parquet_header
+            ):
+                self.rows_read += chunk.size
+                yield chunk
             return
         for index, chunk in enumerate(readers[self.fmt](self._lines(), chunk_size)):
             if index == 0 and chunk.rejected and not chunk.rows:
@@ -192,7 +214,11 @@ class InputFile:
                     f"{first} be read as {self.fmt} ({chunk.rejected[0].message})",
                     hint=_UNREADABLE_HINTS[self.fmt],
                 )
+            self.rows_read += chunk.size
             yield chunk
+
+    def _parquet_header(self, names: list[str], rows: int) -> None:
+        self.columns, self._rows = names, rows
 
     # ---- text: bytes checked and decoded, then lines ----
 
@@ -214,7 +240,8 @@ class InputFile:
         else:
             refuse_non_text(first, self.name, self.fmt)
             texts = self._decoded(first)
-        return Lines(itertools.chain.from_iterable(line_lists(texts)))
+        self._taken = Lines(itertools.chain.from_iterable(line_lists(texts)))
+        return self._taken
 
     def _decoded(self, first: bytes) -> Iterator[str]:
         inner = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
@@ -231,11 +258,14 @@ class InputFile:
                     hint=f"give a UTF-8 {self.fmt} file",
                 )
             try:
-                yield decoder.decode(block, final=not block)
+                text = decoder.decode(block, final=not block)
             except UnicodeDecodeError as error:
                 raise not_utf8(
                     self.name, block, max(0, error.start - held), lines_before
                 ) from error
+            if self._position is not None:
+                self._position.mark(text.count("\n"))
+            yield text
             if not block:
                 return
             lines_before += block.count(b"\n")
