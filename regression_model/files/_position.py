@@ -9,15 +9,20 @@ to a position by interpolating between the marks around it.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from typing import BinaryIO
 
 
 class Position:
-    """Marks of (lines read, bytes of the file read) for one input file."""
+    """Marks of (lines read, bytes of the file read) for one input file;
+    ``done`` is the bytes read up to the end of the lines taken so far, of
+    ``size``."""
 
     def __init__(self, raw: BinaryIO) -> None:
         self._raw = raw
+        self.size = os.fstat(raw.fileno()).st_size
+        self.done = 0
         self._lines = 0
         self._marks: deque[tuple[int, int]] = deque([(0, 0)])
 
@@ -26,16 +31,18 @@ class Position:
         self._lines += newlines
         self._marks.append((self._lines, self._raw.tell()))
 
-    def at(self, lines: int) -> int:
-        """The file's bytes read once ``lines`` lines are taken."""
+    def take(self, lines: int) -> None:
+        """``lines`` lines are taken: move ``done`` to where the file stood then,
+        and forget the marks before (lines are taken in order)."""
         marks = self._marks
         while len(marks) > 2 and marks[1][0] < lines:
-            marks.popleft()  # lines are taken in order: earlier marks are done with
+            marks.popleft()
         if len(marks) == 1:
-            return 0
-        (lines_before, start), (lines_after, end) = marks[0], marks[1]
-        if lines >= lines_after:
-            return end
-        if lines <= lines_before:
-            return start
-        return start + (end - start) * (lines - lines_before) // (lines_after - lines_before)
+            return
+        (before, start), (after, end) = marks[0], marks[1]
+        if lines >= after:
+            self.done = end
+        elif lines > before:
+            self.done = start + (end - start) * (lines - before) // (after - before)
+        else:
+            self.done = start

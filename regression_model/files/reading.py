@@ -21,7 +21,6 @@ import codecs
 import csv
 import io
 import itertools
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
@@ -155,7 +154,6 @@ class InputFile:
         self._rows: int | None = None  # how many the file holds, where it says (Parquet)
         self._raw: BinaryIO | None = None  # the file as stored, for a path
         self._position: Position | None = None  # where in it the lines taken end
-        self._taken: Lines | None = None
         if isinstance(source, (str, Path)):
             self.path: Path | None = Path(source)
             self.name = name or str(source)
@@ -184,11 +182,9 @@ class InputFile:
         """How far reading has gone: rows against the count a Parquet file
         gives, else bytes of the file as stored against its size; rows alone
         for a stream."""
-        if self.fmt == "parquet" or self._raw is None or self._position is None:
+        if self.fmt == "parquet" or self._position is None:
             return Progress(self.rows_read, self._rows, "rows", self.rows_read)
-        size = os.fstat(self._raw.fileno()).st_size
-        done = self._position.at(self._taken.count) if self._taken is not None else 0
-        return Progress(done, size, "B", self.rows_read)
+        return Progress(self._position.done, self._position.size, "B", self.rows_read)
 
     def chunks(self, chunk_size: int) -> Iterator[InputChunk]:
         """The file's rows, ``chunk_size`` at a time (parsed and rejected alike)."""
@@ -200,7 +196,8 @@ class InputFile:
                 self.rows_read += chunk.size
                 yield chunk
             return
-        for index, chunk in enumerate(readers[self.fmt](self._lines(), chunk_size)):
+        lines = self._lines()
+        for index, chunk in enumerate(readers[self.fmt](lines, chunk_size)):
             if index == 0 and chunk.rejected and not chunk.rows:
                 # Not one row of the first chunk parses: the file is not in its
                 # format at all, rather than a file with some broken rows.
@@ -215,6 +212,8 @@ class InputFile:
                     hint=_UNREADABLE_HINTS[self.fmt],
                 )
             self.rows_read += chunk.size
+            if self._position is not None:
+                self._position.take(lines.count)
             yield chunk
 
     def _parquet_header(self, names: list[str], rows: int) -> None:
@@ -240,8 +239,7 @@ class InputFile:
         else:
             refuse_non_text(first, self.name, self.fmt)
             texts = self._decoded(first)
-        self._taken = Lines(itertools.chain.from_iterable(line_lists(texts)))
-        return self._taken
+        return Lines(itertools.chain.from_iterable(line_lists(texts)))
 
     def _decoded(self, first: bytes) -> Iterator[str]:
         inner = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")

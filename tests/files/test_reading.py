@@ -23,6 +23,7 @@ import pytest
 
 from regression_model import audit
 from regression_model.errors import InputFileError, RegressionModelError
+from regression_model.files.reading import open_input
 from regression_model.streaming import FileSummary, predict_file
 from tests.broken_files import (
     BROKEN,
@@ -309,3 +310,42 @@ def test_counts_in_file_errors_agree_in_number(tmp_path: Path) -> None:
     (tmp_path / "semicolons.csv").write_text("a;b\n1;2\n")
     with pytest.raises(InputFileError, match=r"saw 1 column: 'a;b'"):
         predict_file(tmp_path / "semicolons.csv", out)
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+def test_progress_follows_the_rows_handed_on(compress: bool, tmp_path: Path) -> None:
+    """A text file's progress is the bytes of the file as stored up to the last row
+    handed on, against its size: after each chunk of 100 rows of 1,459 it is within
+    3 points of the rows' share (the reader has read the whole file ahead, so its
+    position alone would say 100% from the first chunk), and the whole size at the
+    end."""
+    rows = base_csv(1459)
+    source = tmp_path / ("houses.csv.gz" if compress else "houses.csv")
+    source.write_bytes(gzip.compress(rows) if compress else rows)
+    reader = open_input(source, "csv")
+    try:
+        seen = []
+        for _ in reader.chunks(100):
+            progress = reader.progress()
+            assert (progress.unit, progress.total) == ("B", source.stat().st_size)
+            seen.append((progress.rows, progress.done / source.stat().st_size))
+    finally:
+        reader.close()
+    assert [rows for rows, _ in seen] == [*range(100, 1459, 100), 1459]
+    assert all(abs(share - rows / 1459) < 0.03 for rows, share in seen[:-1]), seen
+    assert seen[-1][1] == 1.0
+
+
+def test_parquet_progress_counts_rows_against_its_footer(tmp_path: Path) -> None:
+    """A Parquet file's progress counts rows against the row count its footer gives."""
+    pytest.importorskip("pyarrow", reason="the parquet extra is not installed")
+    source = tmp_path / "houses.parquet"
+    pd.read_csv(io.BytesIO(base_csv(1459)), keep_default_na=False, na_values=["NA"]).to_parquet(
+        source
+    )
+    reader = open_input(source, "parquet")
+    try:
+        seen = [(reader.progress().done, reader.progress().total) for _ in reader.chunks(500)]
+    finally:
+        reader.close()
+    assert seen == [(500, 1459), (1000, 1459), (1459, 1459)]
