@@ -26,6 +26,7 @@ def _open_zip(raw: BinaryIO, name: str) -> IO[bytes]:
     archive = zipfile.ZipFile(raw)
     members = [m for m in archive.infolist() if not m.is_dir()]
     if len(members) != 1:
+        archive.close()
         raise InputFileError(
             name, f"the zip archive holds {len(members)} files", hint="zip exactly one file"
         )
