@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from regression_model.cli._exits import EXIT_OK, EXIT_REJECTED, EXIT_USAGE
+from regression_model.errors import OutputFileError
 
 
 def train(args: argparse.Namespace) -> int:
@@ -60,6 +61,10 @@ def reproduce(args: argparse.Namespace) -> int:
 
 
 def records(args: argparse.Namespace) -> int:
+    if args.fmt == "parquet" and args.output in (None, "-") and sys.stdout.isatty():
+        raise OutputFileError(
+            "stdout", "is a terminal, and Parquet is binary", hint="pass --output records.parquet"
+        )
     from regression_model import audit
 
     if args.fmt or args.output:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from regression_model.config.models import Config
 from regression_model.errors import InputFileError
+from regression_model.files._wording import counted
 from regression_model.files.chunks import InputChunk, RejectedRow
 from regression_model.registry import MISSING_MARKERS
 
@@ -138,8 +139,8 @@ def check_header(names: list[str], file: str, text: str, config: Config, line: i
     raise InputFileError(
         file,
         f"none of the model's {len(model.features)} columns is in the header: expected "
-        f"columns such as {', '.join(model.required_features)}; saw {len(names)} "
-        f"column(s): {seen!r}",
+        f"columns such as {', '.join(model.required_features)}; saw "
+        f"{counted(len(names), 'column')}: {seen!r}",
         line=line,
         hint=hint or "the first line must name the columns",
     )
@@ -155,7 +156,7 @@ def _csv_chunk(batch: list[_Record], names: list[str], first_row: int, name: str
             rows.append(row)
         else:
             problem = record.problem or (
-                f"expected {len(names)} fields as in the header, found {record.width}"
+                f"expected {counted(len(names), 'field')} as in the header, found {record.width}"
             )
             rejected.append(RejectedRow(row, record.line, f"line {record.line}: {problem}"))
     text = "".join(record.text for record in good)
@@ -221,7 +222,8 @@ def _csv_frame(text: str, count: int, names: list[str], name: str, line: int) ->
     if len(frame) != count:
         raise InputFileError(
             name,
-            f"pandas found {len(frame)} rows from here on where the reader found {count}",
+            f"pandas found {counted(len(frame), 'row')} from here on where the reader found "
+            f"{count:,}",
             line=line,
             hint="check the quoting in these lines",
         )

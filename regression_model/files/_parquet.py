@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from regression_model.config.models import Config
@@ -13,10 +13,14 @@ from regression_model.files.chunks import InputChunk
 
 
 def parquet_chunks(
-    handle: IO[Any], name: str, chunk_size: int, config: Config, columns: list[str]
+    handle: IO[Any],
+    name: str,
+    chunk_size: int,
+    config: Config,
+    header: Callable[[list[str], int], None],
 ) -> Iterator[InputChunk]:
-    """The file's rows, ``chunk_size`` at a time; ``columns`` receives the
-    header's names once read."""
+    """The file's rows, ``chunk_size`` at a time; ``header`` receives the
+    column names and the number of rows, once read."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -31,7 +35,7 @@ def parquet_chunks(
         parquet = pq.ParquetFile(handle)
         names = [str(n) for n in parquet.schema_arrow.names]
         check_header(names, name, ",".join(names), config)
-        columns[:] = names
+        header(names, parquet.metadata.num_rows)
         for batch in parquet.iter_batches(batch_size=chunk_size):
             frame = batch.to_pandas()
             yield InputChunk(frame, list(range(row, row + len(frame))))

@@ -1,4 +1,5 @@
-"""What a reader hands on: chunks of parsed rows, and the rows it rejected."""
+"""What a reader hands on: chunks of parsed rows, the rows it rejected, and
+how far it has read."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["InputChunk", "RejectedRow"]
+__all__ = ["InputChunk", "Progress", "RejectedRow"]
 
 
 @dataclass(frozen=True)
@@ -40,3 +41,15 @@ class InputChunk:
                 return [None] * len(self.rows)
             return self.data["Id"].astype(object).where(self.data["Id"].notna(), None).tolist()
         return [record.get("Id") for record in self.data]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a reader has read: ``done`` of ``total`` (None: not known) in
+    ``unit`` (``"B"``, bytes of the file as stored, or ``"rows"``), and the
+    rows read so far."""
+
+    done: int
+    total: int | None
+    unit: str
+    rows: int

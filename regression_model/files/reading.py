@@ -23,7 +23,7 @@ import io
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, BinaryIO, cast
 
 from regression_model.config.core import get_config
 from regression_model.config.models import Config
@@ -32,6 +32,7 @@ from regression_model.files._compressed import (
     COMPRESSION_SUFFIXES,
     compression_of,
     open_path,
+    refuse_folder,
     stream_errors,
 )
 from regression_model.files._csv import (
@@ -45,8 +46,9 @@ from regression_model.files._csv import (
 )
 from regression_model.files._jsonl import jsonl_chunk
 from regression_model.files._parquet import parquet_chunks
+from regression_model.files._position import Position
 from regression_model.files._text import not_utf8, refuse_non_text
-from regression_model.files.chunks import InputChunk, RejectedRow
+from regression_model.files.chunks import InputChunk, Progress, RejectedRow
 
 __all__ = [
     "COMPRESSION_SUFFIXES",
@@ -54,6 +56,7 @@ __all__ = [
     "FORMAT_SUFFIXES",
     "InputChunk",
     "InputFile",
+    "Progress",
     "RejectedRow",
     "input_format",
     "open_input",
@@ -84,8 +87,8 @@ def input_format(source: str | Path | None, given: str | None) -> str:
     Raises
     ------
     InputFileError
-        When ``given`` is not one of :data:`FORMATS`, or no format is named and
-        the name does not tell.
+        When ``source`` is a folder, ``given`` is not one of :data:`FORMATS`, or
+        no format is named and the name does not tell.
 
     Examples
     --------
@@ -93,21 +96,30 @@ def input_format(source: str | Path | None, given: str | None) -> str:
     >>> input_format("houses.csv.gz", None), input_format("-", "jsonl")
     ('csv', 'jsonl')
     """
+    if source is not None:
+        refuse_folder(Path(source))
     name = "stdin" if source is None else str(source)
+    return format_from_name(name, given, "--input-format", COMPRESSION_SUFFIXES)
+
+
+def format_from_name(
+    name: str, given: str | None, option: str, compressions: tuple[str, ...] = ()
+) -> str:
+    """``given``, or the format ``name``'s suffix tells (before one of
+    ``compressions``); the message names ``option``, which tells it instead."""
     if given is not None:
         if given not in FORMATS:
             raise InputFileError(name, f"unknown format {given!r}", hint=f"use one of {FORMATS}")
         return given
     suffixes = [s.lower() for s in Path(name).suffixes]
-    if suffixes and suffixes[-1] in COMPRESSION_SUFFIXES:
+    if suffixes and suffixes[-1] in compressions:
         suffixes.pop()
     if not suffixes or suffixes[-1] not in FORMAT_SUFFIXES:
-        accepted = ", ".join(FORMAT_SUFFIXES)
+        compressed = f" (each may end in {', '.join(compressions)})" if compressions else ""
         raise InputFileError(
             name,
             "cannot tell its format from its name",
-            hint=f"name it {accepted} (each may end in {', '.join(COMPRESSION_SUFFIXES)}), "
-            "or pass the format",
+            hint=f"name it {', '.join(FORMAT_SUFFIXES)}{compressed}, or pass {option}",
         )
     return FORMAT_SUFFIXES[suffixes[-1]]
 
@@ -138,10 +150,16 @@ class InputFile:
         self.fmt = fmt
         self.config = config or get_config()
         self.columns: list[str] | None = None  # the header's, once read (CSV, Parquet)
+        self.rows_read = 0
+        self._rows: int | None = None  # how many the file holds, where it says (Parquet)
+        self._raw: BinaryIO | None = None  # the file as stored, for a path
+        self._position: Position | None = None  # where in it the lines taken end
         if isinstance(source, (str, Path)):
             self.path: Path | None = Path(source)
             self.name = name or str(source)
-            self._handle: IO[Any] = open_path(self.path)
+            self._handle: IO[Any]
+            self._handle, self._raw = open_path(self.path)
+            self._position = Position(self._raw)
         else:
             self.path = None
             self.name = name or str(getattr(source, "name", "input stream")).strip("<>")
@@ -156,29 +174,50 @@ class InputFile:
 
     def close(self) -> None:
         """Close what :func:`open_input` opened (a caller's stream stays open)."""
-        if self.path is not None:
+        if self._raw is not None:
             self._handle.close()
+            self._raw.close()
+
+    def progress(self) -> Progress:
+        """How far reading has gone: rows against the count a Parquet file
+        gives, else bytes of the file as stored against its size; rows alone
+        for a stream."""
+        if self.fmt == "parquet" or self._position is None:
+            return Progress(self.rows_read, self._rows, "rows", self.rows_read)
+        return Progress(self._position.done, self._position.size, "B", self.rows_read)
 
     def chunks(self, chunk_size: int) -> Iterator[InputChunk]:
         """The file's rows, ``chunk_size`` at a time (parsed and rejected alike)."""
         readers = {"csv": self._csv_chunks, "jsonl": self._jsonl_chunks}
         if self.fmt == "parquet":
-            self.columns = []
-            yield from parquet_chunks(
-                self._handle, self.name, chunk_size, self.config, self.columns
-            )
+            for chunk in parquet_chunks(
+                self._handle, self.name, chunk_size, self.config, self._parquet_header
+            ):
+                self.rows_read += chunk.size
+                yield chunk
             return
-        for index, chunk in enumerate(readers[self.fmt](self._lines(), chunk_size)):
+        lines = self._lines()
+        for index, chunk in enumerate(readers[self.fmt](lines, chunk_size)):
             if index == 0 and chunk.rejected and not chunk.rows:
                 # Not one row of the first chunk parses: the file is not in its
                 # format at all, rather than a file with some broken rows.
+                first = (
+                    "its first row cannot"
+                    if chunk.size == 1
+                    else f"none of its first {chunk.size:,} rows can"
+                )
                 raise InputFileError(
                     self.name,
-                    f"none of its first {chunk.size:,} rows can be read as {self.fmt} "
-                    f"({chunk.rejected[0].message})",
+                    f"{first} be read as {self.fmt} ({chunk.rejected[0].message})",
                     hint=_UNREADABLE_HINTS[self.fmt],
                 )
+            self.rows_read += chunk.size
+            if self._position is not None:
+                self._position.take(lines.count)
             yield chunk
+
+    def _parquet_header(self, names: list[str], rows: int) -> None:
+        self.columns, self._rows = names, rows
 
     # ---- text: bytes checked and decoded, then lines ----
 
@@ -217,11 +256,14 @@ class InputFile:
                     hint=f"give a UTF-8 {self.fmt} file",
                 )
             try:
-                yield decoder.decode(block, final=not block)
+                text = decoder.decode(block, final=not block)
             except UnicodeDecodeError as error:
                 raise not_utf8(
                     self.name, block, max(0, error.start - held), lines_before
                 ) from error
+            if self._position is not None:
+                self._position.mark(text.count("\n"))
+            yield text
             if not block:
                 return
             lines_before += block.count(b"\n")

@@ -22,7 +22,7 @@ from typing import IO, Any
 import pandas as pd
 
 from regression_model.errors import InputFileError, OutputFileError
-from regression_model.files.reading import COMPRESSION_SUFFIXES, input_format
+from regression_model.files.reading import COMPRESSION_SUFFIXES, format_from_name
 
 __all__ = [
     "OutputFile",
@@ -30,9 +30,12 @@ __all__ = [
 ]
 
 
-def output_format(target: str | Path | IO[Any], given: str | None) -> str:
+def output_format(
+    target: str | Path | IO[Any], given: str | None, option: str = "--output-format"
+) -> str:
     """The format named, or the one the target file's name implies; outputs
-    are never compressed.
+    are never compressed. ``option`` is the command-line option a message about
+    the name tells the user to pass instead.
 
     Examples
     --------
@@ -41,21 +44,27 @@ def output_format(target: str | Path | IO[Any], given: str | None) -> str:
     ('parquet', 'csv')
     """
     named = target if isinstance(target, (str, Path)) else None
+    if named is not None:
+        _refuse_folder(Path(named), str(named))
     if named is not None and Path(named).suffix.lower() in COMPRESSION_SUFFIXES:
         raise OutputFileError(
             str(named), "outputs are written uncompressed", hint="drop the compression suffix"
         )
     try:
-        return input_format(named, given)
+        return format_from_name("stdout" if named is None else str(named), given, option)
     except InputFileError as error:
         raise OutputFileError(error.path, error.problem, hint=error.hint) from error
+
+
+def _refuse_folder(path: Path, name: str) -> None:
+    if path.is_dir():
+        raise OutputFileError(name, "is a folder", hint="name a file to write")
 
 
 def _create_temp(path: Path, name: str) -> Path:
     """A new, empty file beside ``path``; fails with the reason it cannot be."""
     folder = path.parent
-    if path.is_dir():
-        raise OutputFileError(name, "is a folder", hint="name a file to write")
+    _refuse_folder(path, name)
     if not folder.is_dir():
         raise OutputFileError(
             name, f"its folder {folder} does not exist", hint="create the folder first"

@@ -4,7 +4,8 @@
 scores each chunk with ``make_prediction`` (so each chunk is validated, logged
 and recorded in the prediction store in its own transaction), and writes one
 output row per input row (``files.writing``): a file appears whole once the run
-is complete, or not at all. A progress bar (tqdm) shows on a terminal.
+is complete, or not at all. A progress bar (tqdm) shows on a terminal. Log
+records name rows by their place in the file, not in the chunk.
 
 What the store recorded stays accounted for: if a run fails after some chunks
 were recorded but before they were written, the error says which rows and
@@ -15,22 +16,18 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from regression_model.config.core import get_config
 from regression_model.errors import InvalidInputError, OutputFileError
-from regression_model.files.reading import (
-    FORMATS,
-    InputChunk,
-    open_input,
-)
+from regression_model.files.reading import FORMATS, open_input
 from regression_model.files.reading import input_format as _input_format
 from regression_model.files.writing import OutputFile
 from regression_model.files.writing import output_format as _output_format
 from regression_model.store.location import open_store
+from regression_model.streaming._progress import progress_bar
 from regression_model.streaming._run import Run
 
 __all__ = ["FORMATS", "FileSummary", "file_format", "predict_file"]
@@ -106,7 +103,9 @@ def predict_file(
         Where to write each rejected row's errors as JSON lines
         (``{"row", "field", "message"}``, rows numbered from 0 in the file).
     progress : bool, optional
-        Show a tqdm progress bar; by default, when stderr is a terminal.
+        Show a tqdm progress bar on stderr; by default, when stderr is a
+        terminal. It has a total, and so the time left, for a file (its size;
+        a Parquet file's rows), not for a stream.
 
     Returns
     -------
@@ -128,6 +127,12 @@ def predict_file(
         message names them, ``__cause__`` is the error.
     InvalidInputError
         ``chunk_size`` is below 1.
+
+    Logging (``regression_model.streaming``): one WARNING at the end of the run
+    counting the rows priced beyond what the model learned, and at DEBUG each
+    row's price and each warning, all numbered by file row. ``make_prediction``'s
+    own records of a chunk pass unchanged, except those that number rows within
+    the chunk, which these replace.
 
     Output columns: ``row`` (0-based position in the input, blank lines not
     counted), ``Id`` when the input has one, ``prediction`` (empty for a
@@ -160,33 +165,29 @@ def predict_file(
         if errors is not None:
             outputs.append(OutputFile(errors, "jsonl"))
         run = Run(reader, outputs, store_on=open_store(config.store_config) is not None)
-        return _execute(run, reader.chunks(chunk_size), progress)
+        show = sys.stderr.isatty() if progress is None else progress
+        return _execute(run, chunk_size, show)
     finally:
         for output in outputs:
             output.discard()  # nothing left once committed
         reader.close()
 
 
-def _execute(run: Run, chunks: Iterator[InputChunk], progress: bool | None) -> FileSummary:
+def _execute(run: Run, chunk_size: int, show: bool) -> FileSummary:
     started = time.perf_counter()
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = None
-    if show:
-        from tqdm import tqdm
-
-        bar = tqdm(unit="rows", unit_scale=True, desc="scoring", file=sys.stderr)
-    try:
-        for chunk in chunks:
-            run.write(chunk, run.score(chunk))
-            if bar is not None:
-                bar.update(chunk.size)
-        run.finish()
-    except BaseException as error:
-        run.fail(error)
-        raise
-    finally:
-        if bar is not None:
-            bar.close()
+    with progress_bar(run.reader, show) as bar:
+        try:
+            for chunk in run.reader.chunks(chunk_size):
+                result = run.score(chunk)
+                with bar.aside():  # an output on the terminal writes above the bar
+                    run.write(chunk, result)
+                bar.advance()
+            run.finish()
+            bar.advance(done=True)
+        except BaseException as error:
+            run.fail(error)
+            raise
+    run.log.summary()
     return FileSummary(
         run.rows,
         run.scored,

@@ -20,9 +20,11 @@ from typing import Any
 import pandas as pd
 
 from regression_model.errors import IncompleteOutputError, InputFileError, InvalidInputError
+from regression_model.files._wording import counted
 from regression_model.files.reading import InputChunk, InputFile
 from regression_model.files.writing import OutputFile
 from regression_model.predict import make_prediction
+from regression_model.streaming._call_log import CallLog, rows_within_the_call_held
 
 logger = logging.getLogger(__name__)
 
@@ -60,15 +62,19 @@ class _Ledger:
         """Which recorded rows were not written, for an error message."""
         chunks = self.unwritten()
         count = self.unwritten_rows()
-        spans = [
-            f"rows {c.first_row:,}-{c.last_row:,} (prediction ids {c.first_id} to {c.last_id})"
-            for c in chunks[:3]
-        ]
+        spans = [f"{_span(c)} (prediction ids {c.first_id} to {c.last_id})" for c in chunks[:3]]
         if len(chunks) > 3:
-            spans.append(f"and {len(chunks) - 3} more calls")
-        return f"{count:,} rows were recorded in the prediction store but not written: " + (
-            ", ".join(spans)
+            spans.append(f"and {counted(len(chunks) - 3, 'more call')}")
+        were = "was" if count == 1 else "were"
+        return f"{counted(count, 'row')} {were} recorded in the prediction store but not " + (
+            "written: " + ", ".join(spans)
         )
+
+
+def _span(chunk: _Recorded) -> str:
+    if chunk.first_row == chunk.last_row:
+        return f"row {chunk.first_row:,}"
+    return f"rows {chunk.first_row:,}-{chunk.last_row:,}"
 
 
 @contextmanager
@@ -99,6 +105,7 @@ class Run:
         self.reader, self.name = reader, reader.name
         self.outputs, self.store_on = outputs, store_on
         self.ledger = _Ledger()
+        self.log = CallLog(self.name)
         self.has_id: bool | None = None
         self.rows = self.scored = self.unreadable = self.recorded = self.chunks = 0
         self.version: str | None = None
@@ -108,7 +115,8 @@ class Run:
             return None
         with held_signals():
             try:
-                result = make_prediction(input_data=chunk.data)
+                with rows_within_the_call_held():
+                    result = make_prediction(input_data=chunk.data)
             except InputFileError:
                 raise
             except InvalidInputError as error:  # e.g. a column under both spellings
@@ -123,12 +131,16 @@ class Run:
     def write(self, chunk: InputChunk, result: dict[str, Any] | None) -> None:
         if self.has_id is None:
             self.has_id = self._has_id(chunk)
-        out, errors = _output_frames(chunk, result, self.has_id)
+        by_row = _by_file_row(result, "errors", chunk)
+        warned = _by_file_row(result, "warnings", chunk)
+        out, errors = _output_frames(chunk, result, self.has_id, by_row, warned)
         self.outputs[0].write(out)
         if len(self.outputs) > 1 and len(errors):
             self.outputs[1].write(errors)
         if not self.outputs[0].is_file:  # a stream: written for good
             self.ledger.written = len(self.ledger.recorded)
+        if result is not None:
+            self.log.chunk(chunk, result, by_row, warned)
         self.version = result["version"] if result else self.version
         self.rows += chunk.size
         self.scored += int(out["prediction"].notna().sum())
@@ -139,7 +151,7 @@ class Run:
     def finish(self) -> None:
         if self.rows == 0:  # a header-only file: a header-only output
             empty = InputChunk([], [])
-            self.outputs[0].write(_output_frames(empty, None, self._has_id(empty))[0])
+            self.outputs[0].write(_output_frames(empty, None, self._has_id(empty), {}, {})[0])
         for output in self.outputs:
             output.commit()
         self.ledger.written = len(self.ledger.recorded)
@@ -179,13 +191,17 @@ def _by_file_row(
 
 
 def _output_frames(
-    chunk: InputChunk, result: dict[str, Any] | None, has_id: bool
+    chunk: InputChunk,
+    result: dict[str, Any] | None,
+    has_id: bool,
+    failed: dict[int, list[dict[str, Any]]],
+    warned: dict[int, list[dict[str, Any]]],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The output rows of a chunk in file order, and its errors file rows."""
-    by_row = _by_file_row(result, "errors", chunk)
+    """The output rows of a chunk in file order, and its errors file rows;
+    ``failed`` and ``warned`` are the result's errors and warnings, by file row."""
+    by_row = dict(failed)
     for rejected in chunk.rejected:
         by_row[rejected.row] = [{"row": rejected.row, "field": None, "message": rejected.message}]
-    warned = _by_file_row(result, "warnings", chunk)
     blanks = [None] * len(chunk.rejected)
     rows = chunk.rows + [r.row for r in chunk.rejected]
     out = pd.DataFrame({"row": pd.array(rows, dtype="int64")})

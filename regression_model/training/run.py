@@ -130,13 +130,14 @@ def run_training(config: Config | None = None, data_path: Path | None = None) ->
         extra_files={plan_name: json.dumps(spec, indent=1, sort_keys=True) + "\n", **card},
     )
     logger.info("wrote %s", path)
+    _log_metrics(metrics)  # last, so the log ends with the accuracy
     return manifest
 
 
 def _metrics(
     cv: CrossValidation, raw: pd.DataFrame, flagged: np.ndarray, config: Config
 ) -> dict[str, Any]:
-    """Every figure of the cross-validation, logged as it is recorded."""
+    """Every figure of the cross-validation."""
     metrics = {
         "cv": {**accuracy(cv, flagged), "folds_sha256": folds_sha256(fold_ids(raw, config))},
         "out_of_range": {
@@ -146,23 +147,12 @@ def _metrics(
         "intervals": interval_report(cv, config),
     }
     metrics["reference_cv"] = reference_cv(metrics["cv"]["folds_sha256"])
-    _log_metrics(metrics)
     return metrics
 
 
 def _log_metrics(metrics: dict[str, Any]) -> None:
+    """The figures of the cross-validation, the accuracy last."""
     cv, intervals = metrics["cv"], metrics["intervals"]
-    logger.info(
-        "repeated %d-fold CV RMSLE over all %d rows (pooled, mean of %d seeds): %.4f "
-        "(std %.4f); without the flagged sales: %.4f; %s",
-        cv["folds"],
-        cv["all_rows"]["rows"],
-        len(cv["seeds"]),
-        cv["all_rows"]["pooled_mean"],
-        cv["all_rows"]["pooled_std"],
-        cv["without_flagged"]["pooled_mean"],
-        reference_summary(metrics["reference_cv"]),
-    )
     logger.info(
         "price ranges: %.1f%% of true prices inside at %.0f%% nominal; median width %.1f%% "
         "of the price",
@@ -175,6 +165,17 @@ def _log_metrics(metrics: dict[str, Any]) -> None:
         metrics["out_of_range"]["rows"],
         metrics["out_of_range"]["rmsle_beyond"],
         metrics["out_of_range"]["rmsle_within"],
+    )
+    logger.info(
+        "repeated %d-fold CV RMSLE over all %d rows (pooled, mean of %d seeds): %.4f "
+        "(std %.4f); without the flagged sales: %.4f; %s",
+        cv["folds"],
+        cv["all_rows"]["rows"],
+        len(cv["seeds"]),
+        cv["all_rows"]["pooled_mean"],
+        cv["all_rows"]["pooled_std"],
+        cv["without_flagged"]["pooled_mean"],
+        reference_summary(metrics["reference_cv"]),
     )
 
 

@@ -23,6 +23,7 @@ import pytest
 
 from regression_model import audit
 from regression_model.errors import InputFileError, RegressionModelError
+from regression_model.files.reading import open_input
 from regression_model.streaming import FileSummary, predict_file
 from tests.broken_files import (
     BROKEN,
@@ -261,3 +262,90 @@ def test_column_under_both_spellings_names_the_file(tmp_path: Path) -> None:
     source.write_text("".join(lines))
     with pytest.raises(InputFileError, match=r"houses\.csv: columns \['1stFlrSF'\] are given"):
         predict_file(source, tmp_path / "out.csv")
+
+
+def test_folder_without_a_suffix_is_named_a_folder(tmp_path: Path) -> None:
+    """A folder given as input, whatever its name, is 'a folder, not a file', not a
+    file whose format cannot be told; the same when the format is named."""
+    (tmp_path / "houses").mkdir()
+    for input_format in (None, "csv"):
+        with pytest.raises(InputFileError, match=r"houses: is a folder, not a file; name a file"):
+            predict_file(tmp_path / "houses", tmp_path / "out.csv", input_format=input_format)
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "says"),
+    [
+        ("houses.txt", "out.csv", r"^houses\.txt: cannot tell .* or pass --input-format$"),
+        ("houses.csv", "out.txt", r"^out\.txt: cannot tell .* or pass --output-format$"),
+    ],
+    ids=["input", "output"],
+)
+def test_unknown_suffix_names_the_option(
+    source: str, target: str, says: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name whose format cannot be told: the hint names the option that tells it."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("houses.txt", "houses.csv"):
+        (tmp_path / name).write_bytes(base_csv())
+    with pytest.raises(RegressionModelError, match=says):
+        predict_file(source, target)
+
+
+def test_counts_in_file_errors_agree_in_number(tmp_path: Path) -> None:
+    """A one-column header and a one-row file: '1 field', 'its first row', '1 column',
+    never '1 fields' or '1 rows'."""
+    (tmp_path / "one.csv").write_text("GrLivArea\n1200\n1300,extra\n")
+    out = tmp_path / "out.jsonl"
+    predict_file(tmp_path / "one.csv", out, errors=tmp_path / "errors.jsonl")
+    errors = [json.loads(line) for line in (tmp_path / "errors.jsonl").read_text().splitlines()]
+    assert errors[-1] == {
+        "row": 1,
+        "field": None,
+        "message": "line 3: expected 1 field as in the header, found 2",
+    }
+    (tmp_path / "one.jsonl").write_text("not json\n")
+    with pytest.raises(InputFileError, match=r"its first row cannot be read as jsonl \(line 1"):
+        predict_file(tmp_path / "one.jsonl", out)
+    (tmp_path / "semicolons.csv").write_text("a;b\n1;2\n")
+    with pytest.raises(InputFileError, match=r"saw 1 column: 'a;b'"):
+        predict_file(tmp_path / "semicolons.csv", out)
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+def test_progress_follows_the_rows_handed_on(compress: bool, tmp_path: Path) -> None:
+    """A text file's progress is the bytes of the file as stored up to the last row
+    handed on, against its size: after each chunk of 100 rows of 1,459 it is within
+    3 points of the rows' share (the reader has read the whole file ahead, so its
+    position alone would say 100% from the first chunk), and the whole size at the
+    end."""
+    rows = base_csv(1459)
+    source = tmp_path / ("houses.csv.gz" if compress else "houses.csv")
+    source.write_bytes(gzip.compress(rows) if compress else rows)
+    reader = open_input(source, "csv")
+    try:
+        seen = []
+        for _ in reader.chunks(100):
+            progress = reader.progress()
+            assert (progress.unit, progress.total) == ("B", source.stat().st_size)
+            seen.append((progress.rows, progress.done / source.stat().st_size))
+    finally:
+        reader.close()
+    assert [rows for rows, _ in seen] == [*range(100, 1459, 100), 1459]
+    assert all(abs(share - rows / 1459) < 0.03 for rows, share in seen[:-1]), seen
+    assert seen[-1][1] == 1.0
+
+
+def test_parquet_progress_counts_rows_against_its_footer(tmp_path: Path) -> None:
+    """A Parquet file's progress counts rows against the row count its footer gives."""
+    pytest.importorskip("pyarrow", reason="the parquet extra is not installed")
+    source = tmp_path / "houses.parquet"
+    pd.read_csv(io.BytesIO(base_csv(1459)), keep_default_na=False, na_values=["NA"]).to_parquet(
+        source
+    )
+    reader = open_input(source, "parquet")
+    try:
+        seen = [(reader.progress().done, reader.progress().total) for _ in reader.chunks(500)]
+    finally:
+        reader.close()
+    assert seen == [(500, 1459), (1000, 1459), (1459, 1459)]

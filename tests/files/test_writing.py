@@ -137,3 +137,26 @@ def test_parquet_output_with_errors_only_in_a_later_chunk(tmp_path: Path) -> Non
     assert (summary.rows, summary.rejected) == (20, 1) and len(written) == 20
     assert written["errors"].notna().tolist() == [i == 14 for i in range(20)]
     assert written["Id"].tolist()[:3] == [1461, 1462, 1463]
+
+
+def test_output_folder_without_a_suffix_is_named_a_folder(tmp_path: Path) -> None:
+    """A folder given as output, whatever its name, is 'a folder', not a file whose
+    format cannot be told."""
+    (tmp_path / "houses.csv").write_bytes(base_csv())
+    (tmp_path / "results").mkdir()
+    with pytest.raises(OutputFileError, match=r"results: is a folder; name a file to write"):
+        predict_file(tmp_path / "houses.csv", tmp_path / "results")
+
+
+def test_failure_names_one_more_call_in_the_singular(tmp_path: Path) -> None:
+    """Four one-row chunks recorded, then a file error: the message lists three of
+    them as single rows and says 'and 1 more call'."""
+    lines = base_csv().splitlines(keepends=True)
+    lines[5] = lines[5].replace(b",RL,", b',"RL,', 1)  # a quote that never closes
+    source = tmp_path / "houses.csv"
+    source.write_bytes(b"".join(lines))
+    with pytest.raises(IncompleteOutputError) as info:
+        predict_file(source, tmp_path / "out.csv", chunk_size=1)
+    message = str(info.value)
+    assert "4 rows were recorded in the prediction store but not written: row 0 (" in message
+    assert message.endswith("and 1 more call"), message

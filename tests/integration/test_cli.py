@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import gzip
 import json
 import os
+import pty
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -319,3 +324,86 @@ def test_interrupted_run_leaves_no_output(stop: signal.Signals, tmp_path: Path) 
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("store")) == [
         "big.csv"
     ]
+
+
+# ---- on a terminal ----
+
+
+def on_terminal(
+    *args: str, tmp_path: Path, stderr_too: bool
+) -> tuple[int, str, subprocess.CompletedProcess[str] | None]:
+    """Run ``python -m regression_model.cli ARGS`` in tmp_path (its own SQLite store)
+    with stdout on a pseudo-terminal of 150 columns, and stderr too when
+    ``stderr_too``, else on a pipe. Returns the exit code, what the terminal
+    received, and stderr when piped."""
+    env = {**os.environ, "REGRESSION_MODEL_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"}
+    main, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 150, 0, 0))
+    run = subprocess.Popen(
+        [sys.executable, "-m", "regression_model.cli", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal if stderr_too else subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+    )
+    os.close(terminal)
+    received = bytearray()
+    while True:
+        try:
+            block = os.read(main, 65536)
+        except OSError as error:  # EIO: every holder of the terminal has closed it
+            assert error.errno == errno.EIO
+            break
+        if not block:
+            break
+        received += block
+    os.close(main)
+    stderr = run.stderr.read().decode() if run.stderr else ""
+    code = run.wait(timeout=120)
+    piped = None if stderr_too else subprocess.CompletedProcess(run.args, code, "", stderr)
+    return code, received.decode(errors="replace"), piped
+
+
+def test_rejected_rows_on_a_terminal_print_above_the_progress_bar(tmp_path: Path) -> None:
+    """On a terminal, without --errors: the progress bar ends at 100%, and each rejected
+    row's error (JSON, on stderr) is a line of its own, never after the bar's text."""
+    frame = pd.read_csv(DATASET_DIR / "test.csv", keep_default_na=False, na_values=["NA"])
+    frame.loc[700, "GrLivArea"] = -5
+    frame.to_csv(tmp_path / "houses.csv", index=False, na_rep="NA")
+    code, screen, _ = on_terminal(
+        "predict", "--input", "houses.csv", "--output", "out.csv", "--chunk-size", "200",
+        tmp_path=tmp_path, stderr_too=True,
+    )  # fmt: skip
+    assert code == 1, screen
+    # What stays on screen of each line: the text after its last carriage return (the
+    # terminal turns each line end into \r\n).
+    shown = [line.rsplit("\r", 1)[-1] for line in screen.replace("\r\n", "\n").split("\n")]
+    errors = [line for line in shown if '"field":"GrLivArea"' in line]
+    assert [json.loads(line)["row"] for line in errors] == [700], screen
+    assert any(line.startswith("scoring: 100%|") for line in shown), screen
+
+
+def test_records_refuses_parquet_to_a_terminal(tmp_path: Path) -> None:
+    """records --format parquet with stdout on a terminal: nothing written there, one line
+    on stderr saying to pass --output, exit 2; piped, the same command writes Parquet."""
+    (tmp_path / "houses.csv").write_bytes(base_csv())
+    assert (
+        cli("predict", "--input", "houses.csv", "--output", "o.csv", tmp_path=tmp_path).returncode
+        == 0
+    )
+    code, screen, piped = on_terminal(
+        "records", "--format", "parquet", tmp_path=tmp_path, stderr_too=False
+    )
+    assert piped is not None
+    (line,) = piped.stderr.splitlines()
+    assert (code, screen) == (2, ""), line
+    assert line.startswith("regression-model records: OutputFileError: stdout: is a terminal"), line
+    assert "pass --output" in line, line
+    done = subprocess.run(
+        [sys.executable, "-m", "regression_model.cli", "records", "--format", "parquet"],
+        capture_output=True,
+        cwd=tmp_path,
+        env={**os.environ, "REGRESSION_MODEL_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"},
+    )
+    assert done.returncode == 0 and done.stdout.startswith(b"PAR1"), done.stderr

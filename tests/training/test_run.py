@@ -122,7 +122,8 @@ def test_only_the_current_artifact_is_kept() -> None:
 
 def test_run_training_in_a_copy_writes_and_prunes(tmp_path: Path) -> None:
     """Training in a copy of the package writes the artifact and manifest atomically
-    and removes an older version's artifact (run in a subprocess on a package copy)."""
+    and removes an older version's artifact (run in a subprocess on a package copy);
+    its log ends with the cross-validated accuracy."""
     import subprocess
     import sys
 
@@ -138,13 +139,17 @@ def test_run_training_in_a_copy_writes_and_prunes(tmp_path: Path) -> None:
     shutil.copytree(source, package, ignore=no_artifacts)
     stale = package / "trained_models" / "regression_model_output_v0.0.1.pkl"
     stale.write_bytes(b"old")
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "regression_model.train_pipeline"],
         cwd=tmp_path,
         check=True,
         capture_output=True,
         text=True,
     )
+    assert (
+        " INFO regression_model.training.run: repeated 5-fold CV RMSLE over all 1460 rows"
+        in (done.stderr.splitlines()[-1])
+    ), done.stderr
     files = sorted(p.name for p in (package / "trained_models").iterdir())
     version = regression_model.__version__
     assert f"regression_model_output_v{version}.skops" in files
