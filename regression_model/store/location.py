@@ -139,7 +139,7 @@ def durability(settings: StoreConfig) -> str:
     if raw is None:
         return settings.durability
     if raw not in _DURABILITIES:
-        accepted = "; ".join(f"{name} ({what})" for name, what in _DURABILITIES.items())
+        accepted = " or ".join(f"{name} ({what})" for name, what in _DURABILITIES.items())
         raise PredictionStoreError(
             f"{DURABILITY_VARIABLE}={raw!r} is not accepted: give {accepted}"
         )
