@@ -104,7 +104,7 @@ def test_an_unknown_durability_is_refused(
     """REGRESSION_MODEL_DB_DURABILITY other than full or normal: one line naming
     the variable and both accepted values, from Python and the command line."""
     monkeypatch.setenv("REGRESSION_MODEL_DB_DURABILITY", value)
-    with pytest.raises(PredictionStoreError, match="give full .* or normal") as info:
+    with pytest.raises(PredictionStoreError, match=r"give full .* or normal") as info:
         make_prediction(input_data=[house])
     assert str(info.value).startswith(f"REGRESSION_MODEL_DB_DURABILITY={value!r}")
     done = _cli("records", env={"REGRESSION_MODEL_DB_DURABILITY": value}, cwd=tmp_path)
