@@ -80,12 +80,18 @@ class Watchdog:
                 watch.abort = None
 
     def attach(self, watch: Watch, abort: Callable[[], None]) -> None:
-        """What ends ``watch``'s waits: called at once if it ran out already."""
+        """What ends ``watch``'s waits.
+
+        Raises
+        ------
+        TimeoutError
+            When the watch ran out already (while connecting): an interrupt
+            would end nothing, no statement running yet.
+        """
         with self._cond:
             if watch.fired:
-                abort()
-            else:
-                watch.abort = abort
+                raise TimeoutError(f"no answer within {watch.limit:g} s")
+            watch.abort = abort
 
     def _start(self) -> None:
         if not self._fork_safe:
