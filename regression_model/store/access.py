@@ -195,7 +195,7 @@ class StoreAccess:
         return PredictionStoreError(f"{where}: {text}{self._hint(text)}")
 
     def _hint(self, cause: str) -> str:
-        if "statement timeout" in cause or "lock timeout" in cause:
+        if any(what in cause for what in ("statement timeout", "lock timeout", "timeout expired")):
             return f" ({self.timeout:g} s, {TIMEOUT_VARIABLE}): the next call tries again"
         if "locked" in cause:
             return (

@@ -141,3 +141,37 @@ def test_an_export_left_open_keeps_no_writer_waiting(
     assert audit.export_records(target, "jsonl") == 3 * len(test_frame)
     assert len(target.getvalue().splitlines()) == 3 * len(test_frame)
     assert len(during) >= 3 and all(audit.get_record(ids[0]) for ids in during)
+
+
+def test_the_records_command_streams_what_find_returns(
+    empty_store_url: str, test_frame: pd.DataFrame
+) -> None:
+    """``regression-model records`` prints, one JSON line each and in order, the
+    records find() returns (filters and limit included), across stored chunks."""
+    from datetime import datetime
+
+    frame = pd.concat([test_frame] * 8, ignore_index=True)  # 11,672 rows: two chunks
+    frame.loc[10_001, "GrLivArea"] = -1
+    call = audit.get_record(make_prediction(input_data=frame)["prediction_ids"][0])
+    make_prediction(input_data=test_frame.head(3))
+    assert call is not None
+    for arguments, filters in [
+        ([], {}),
+        (
+            ["--call", call["call_id"], "--limit", "10003"],
+            {"call_id": call["call_id"], "limit": 10_003},
+        ),
+    ]:
+        done = subprocess.run(
+            [sys.executable, "-m", "regression_model.cli", "records", *arguments],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        printed = [json.loads(line) for line in done.stdout.splitlines()]
+        found = audit.find(**filters)
+        assert len(printed) == len(found) == filters.get("limit", len(frame) + 3)
+        for line, record in zip(printed, found, strict=True):
+            assert datetime.fromisoformat(line.pop("created_at")) == record.pop("created_at")
+            assert line == json.loads(json.dumps(record))

@@ -54,7 +54,7 @@ def test_attaching_after_the_bound_ran_out_is_refused() -> None:
     with WATCHDOG.watching(0.05) as watch:
         time.sleep(0.3)
         assert watch.fired
-        with pytest.raises(TimeoutError, match="no answer within 0.05 s"):
+        with pytest.raises(TimeoutError, match=r"no answer within 0\.05 s"):
             WATCHDOG.attach(watch, _connection().interrupt)
 
 
