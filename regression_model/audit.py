@@ -1,19 +1,23 @@
 """Read and replay the prediction store: every scored or rejected row.
 
 Where it lives is named by the environment variable ``REGRESSION_MODEL_DB_URL``
-(any SQLAlchemy URL), else by ``prediction_store.url`` in config.yml, whose
-``default`` is an SQLite file in the per-user data directory. The value
-``none`` turns persistence off (see ``regression_model.store.location``).
+(an SQLAlchemy URL on SQLite or PostgreSQL, used as given), else by
+``prediction_store.url`` in config.yml, whose ``default`` is an SQLite file
+in the per-user data directory. The value ``none`` turns persistence off (see
+``regression_model.store.location``).
 
 One record per row: prediction id, call id, time, model version and
 identity, artifact sha256, config fingerprint, the inputs as received (after
 renaming), and the price and its range or the row's errors. The store also
 keeps each model that wrote to it (``models``), and exports records as flat
-tables (``export_records``). A call is stored whole, its inputs packed column by
-column, and each prediction id names its call and row: a call of 100k rows is
-a few rows in the database, not 100k. A call is written in one transaction; if
-that fails, ``make_prediction`` raises ``PredictionStoreError`` and returns
-nothing, so no prediction goes unrecorded.
+tables (``export_records``). A call is stored whole, its inputs packed column
+by column, and each prediction id names its call and row: a call of 100k rows
+is a few rows in the database, not 100k. A call is written in one
+transaction; if that fails, ``make_prediction`` raises
+``PredictionStoreError`` and returns nothing, so no prediction goes
+unrecorded. Every read runs in a read transaction: it never holds a
+prediction up and never creates a store, and ``iter_records`` streams a store
+of any size in the memory of one stored chunk.
 """
 
 from __future__ import annotations

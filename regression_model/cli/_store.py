@@ -13,15 +13,20 @@ if TYPE_CHECKING:
     from regression_model.store.store import PredictionStore
 
 
-def existing_store(purpose: str = "there are no records to read") -> PredictionStore:
-    """The store in force, for a command that reads it: one that is not there
-    (a mistyped path, an empty database) is an error saying so, never an
-    empty store created on the way."""
+def _store_in_force(purpose: str) -> PredictionStore:
     from regression_model import audit
 
     target = audit.get_store()
     if target is None:
         raise PredictionStoreError(f"persistence is off ({audit.URL_VARIABLE}=none): {purpose}")
+    return target
+
+
+def existing_store() -> PredictionStore:
+    """The store in force, for a command that reads it: one that is not there
+    (a mistyped path, an empty database) is an error saying so, never an
+    empty store created on the way."""
+    target = _store_in_force("there are no records to read")
     target.require_store()
     return target
 
@@ -46,14 +51,9 @@ def models(args: argparse.Namespace) -> int:
 def store(args: argparse.Namespace) -> int:
     """``store upgrade``: run the store's pending migrations, or print their SQL.
     A path where there is no store is an error, never a new empty file."""
-    from regression_model import audit
     from regression_model.store.urls import masked_url
 
-    target = audit.get_store()
-    if target is None:
-        raise PredictionStoreError(
-            f"persistence is off ({audit.URL_VARIABLE}=none): there is no store to upgrade"
-        )
+    target = _store_in_force("there is no store to upgrade")
     if args.sql:
         print(target.upgrade_sql(), end="")
         return EXIT_OK
