@@ -2,7 +2,7 @@
 
 Applications read and replay records through ``regression_model.audit``; this
 package keeps them: ``location`` (which store, one per process, and its
-settings), ``urls`` (store URLs, checked and printed), ``store`` (writes and
+settings, named in ``variables``), ``urls`` (store URLs, checked and printed), ``store`` (writes and
 reads), ``access`` (engine, schema readiness, bounded read and write
 transactions, read-only copies), ``engines`` (each backend's timeouts and
 durability), ``watchdog`` (the bound on a database that stops answering),

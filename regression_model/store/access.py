@@ -24,9 +24,9 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from regression_model.errors import PredictionStoreError
 from regression_model.store.engines import READ_ONLY, read_only_url, store_engine
-from regression_model.store.location import TIMEOUT_VARIABLE
 from regression_model.store.migrations import HEAD, ensure_schema, refuse_newer, revision_of
 from regression_model.store.urls import check_url, masked_url, read_only_requested, sqlite_file
+from regression_model.store.variables import TIMEOUT_VARIABLE
 from regression_model.store.watchdog import WATCHDOG, Watch, connecting
 
 __all__ = ["StoreAccess"]
@@ -60,30 +60,31 @@ class StoreAccess:
         with self._engine_lock:
             if self._engine is None:
                 url = self._url
-                self._read_only = self._read_only_reason()
-                if self._read_only and not read_only_requested(url) and self._file:
+                why = self._read_only_reason()
+                if why is not None and read_only_requested(url) is None and self._file:
                     url, argument = read_only_url(url, self._file)
-                    self._read_only = f"{self._read_only[:-1]}; opened with {argument})"
+                    why = f"{why}; opened with {argument}"
+                self._read_only = None if why is None else f"read-only ({why})"
                 self._engine = store_engine(
                     url,
                     timeout=self.timeout,
                     durability=self.durability,
-                    read_only=self._read_only is not None,
+                    read_only=why is not None,
                 )
             return self._engine
 
     def _read_only_reason(self) -> str | None:
-        """Why the store is opened read-only (an SQLite file this process may
-        not write, or a URL that says so), or None."""
+        """Why the store is opened read-only (a URL that says so, or an SQLite
+        file this process may not write), or None."""
         requested = read_only_requested(self._url)
         if requested is not None:
-            return f"read-only ({requested} in its URL)"
+            return f"{requested} in its URL"
         if self._file is None or not self._file.exists():
             return None
         if not os.access(self._file, os.W_OK):
-            return "read-only (the file is not writable by this process)"
+            return "the file is not writable by this process"
         if not os.access(self._file.absolute().parent, os.W_OK):
-            return "read-only (its folder is not writable by this process)"
+            return "its folder is not writable by this process"
         return None
 
     def _prepare_write(self) -> None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from regression_model.errors import PredictionStoreError
 from regression_model.store.urls import DISABLED, masked_url
+from regression_model.store.variables import DURABILITY_VARIABLE, TIMEOUT_VARIABLE, URL_VARIABLE
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when a store is in use
     from regression_model.config.core import StoreConfig
@@ -40,9 +41,6 @@ __all__ = [
     "timeout_seconds",
 ]
 
-URL_VARIABLE = "REGRESSION_MODEL_DB_URL"
-TIMEOUT_VARIABLE = "REGRESSION_MODEL_DB_TIMEOUT"
-DURABILITY_VARIABLE = "REGRESSION_MODEL_DB_DURABILITY"
 # A wait longer than a day is a hang (and both databases count in 32-bit milliseconds).
 MAX_TIMEOUT_SECONDS = 86_400.0
 # The durability settings, as the messages explain them.
