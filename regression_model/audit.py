@@ -1,23 +1,28 @@
 """Read and replay the prediction store: every scored or rejected row.
 
 Where it lives is named by the environment variable ``REGRESSION_MODEL_DB_URL``
-(any SQLAlchemy URL), else by ``prediction_store.url`` in config.yml, whose
-``default`` is an SQLite file in the per-user data directory. The value
-``none`` turns persistence off (see ``regression_model.store.location``).
+(an SQLAlchemy URL on SQLite or PostgreSQL, used as given), else by
+``prediction_store.url`` in config.yml, whose ``default`` is an SQLite file
+in the per-user data directory. The value ``none`` turns persistence off (see
+``regression_model.store.location``).
 
 One record per row: prediction id, call id, time, model version and
 identity, artifact sha256, config fingerprint, the inputs as received (after
 renaming), and the price and its range or the row's errors. The store also
 keeps each model that wrote to it (``models``), and exports records as flat
-tables (``export_records``). A call is stored whole, its inputs packed column by
-column, and each prediction id names its call and row: a call of 100k rows is
-a few rows in the database, not 100k. A call is written in one transaction; if
-that fails, ``make_prediction`` raises ``PredictionStoreError`` and returns
-nothing, so no prediction goes unrecorded.
+tables (``export_records``). A call is stored whole, its inputs packed column
+by column, and each prediction id names its call and row: a call of 100k rows
+is a few rows in the database, not 100k. A call is written in one
+transaction; if that fails, ``make_prediction`` raises
+``PredictionStoreError`` and returns nothing, so no prediction goes
+unrecorded. Every read runs in a read transaction: it never holds a
+prediction up and never creates a store, and ``iter_records`` streams a store
+of any size in the memory of one stored chunk.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -43,6 +48,7 @@ __all__ = [
     "find",
     "get_record",
     "get_store",
+    "iter_records",
     "models",
     "new_id",
     "reproduce",
@@ -82,7 +88,8 @@ def _require_store() -> PredictionStore:
 
 
 def get_record(prediction_id: str) -> dict[str, Any] | None:
-    """The stored record of one prediction, or None.
+    """The stored record of one prediction, or None when the store holds no
+    record with that id (any text is a valid lookup, on every backend alike).
 
     Returns
     -------
@@ -115,7 +122,15 @@ def find(
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Stored records filtered by model version, time range ``[since, until)``
-    and call id, oldest first.
+    and call id, oldest first, as a list: for reads of any size,
+    :func:`iter_records` streams them instead.
+
+    Raises
+    ------
+    StoreQueryError
+        When ``since`` or ``until`` is not a datetime (a naive one is taken as
+        UTC), ``limit`` is not None or a whole number of 0 or more, or a filter
+        is not text.
 
     Examples
     --------
@@ -128,6 +143,36 @@ def find(
     return _require_store().find(
         model_version=model_version, since=since, until=until, call_id=call_id, limit=limit
     )
+
+
+def iter_records(
+    *,
+    model_version: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    call_id: str | None = None,
+    limit: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The records :func:`find` selects, one at a time, in one read
+    transaction: memory stays that of one stored chunk (up to 10,000 records)
+    whatever the store's size, and predictions go on being recorded meanwhile,
+    however long the reader takes. Records of store schemas 1 and 2 come
+    first, then calls by time, call and row.
+
+    Examples
+    --------
+    >>> from regression_model import audit
+    >>> from regression_model.predict import make_prediction
+    >>> result = make_prediction(input_data=[{"OverallQual": 6, "GrLivArea": 1200,
+    ...                                       "Neighborhood": "NAmes", "YrSold": 2009}])
+    >>> call = audit.get_record(result["prediction_ids"][0])["call_id"]
+    >>> [r["prediction_id"] for r in audit.iter_records(call_id=call)] == result["prediction_ids"]
+    True
+    """
+    from regression_model.store.reads import RecordFilter, checked_limit
+
+    where = RecordFilter.checked(model_version, since, until, call_id)
+    return _require_store().iter_records(where, checked_limit(limit))
 
 
 def export_records(
@@ -195,7 +240,7 @@ def export_records(
         output.write(frame)
 
     try:
-        where = RecordFilter(model_version, since, until, call_id)
+        where = RecordFilter.checked(model_version, since, until, call_id)
         written = store.export(write, where, fields, limit)
         if written == 0:
             write(empty_frame(fields))  # the columns, with no rows

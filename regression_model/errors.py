@@ -26,6 +26,7 @@ __all__ = [
     "RegressionModelError",
     "ReplayUnavailableError",
     "RunInterruptedError",
+    "StoreQueryError",
 ]
 
 
@@ -72,6 +73,14 @@ class ModelCompatibilityError(RegressionModelError):
 class PredictionStoreError(RegressionModelError):
     """The prediction store could not be written or read; no prediction is
     returned, so nothing goes unrecorded."""
+
+
+class StoreQueryError(PredictionStoreError, ValueError):
+    """A read of the prediction store was asked something it cannot answer: a
+    time that is not a datetime, a limit that is not a whole number of 0 or
+    more, an id or a filter that is not text. The message names the argument
+    and what it accepts. (Any text is a valid id: one the store never issued
+    is simply not found.)"""
 
 
 class PackageIndexError(RegressionModelError):

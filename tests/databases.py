@@ -1,16 +1,23 @@
 """Real databases for the store tests: throw-away PostgreSQL databases on the
 test server (REGRESSION_MODEL_TEST_PG_URL, which .ci/run sets; tests that need
-one are skipped, with the reason, without it), and a record written by a
-foreign model version."""
+one are skipped, with the reason, without it), servers of a test's own that it
+may stop and freeze, and a record written by a foreign model version."""
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +77,92 @@ def write_foreign_record(
         chunks=pack_call(lambda start, stop: inputs, [123.0], {}, {}),
     )
     return prediction_id
+
+
+class PostgresServer:
+    """A PostgreSQL server of one test's own, on a free loopback port, which the
+    test may stop, start, and freeze (SIGSTOP) and thaw (SIGCONT)."""
+
+    def __init__(self, bin_folder: Path, folder: Path, port: int) -> None:
+        self.bin, self.folder, self.port = bin_folder, folder, port
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+
+    def run(self, *command: str) -> None:
+        """Run a PostgreSQL program as the user the server runs as."""
+        as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*as_postgres, *command], check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        log = str(self.folder / "server.log")
+        self.run(
+            f"{self.bin}/pg_ctl",
+            "-D",
+            str(self.folder / "data"),
+            "-l",
+            log,
+            "-w",
+            "-o",
+            options,
+            "start",
+        )
+
+    def stop(self) -> None:
+        self.run(
+            f"{self.bin}/pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop"
+        )
+
+    def processes(self) -> list[int]:
+        """The server's processes: the postmaster, then its children."""
+        postmaster = int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            if int(fields[1]) == postmaster:
+                children.append(int(stat.parent.name))
+        return [postmaster, *children]
+
+    def freeze(self) -> None:
+        self._signal(signal.SIGSTOP)  # the postmaster first: it starts no one new
+
+    def thaw(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, number: signal.Signals) -> None:
+        for pid in self.processes():
+            with suppress(ProcessLookupError):  # ended meanwhile
+                os.kill(pid, number)
+
+
+@contextmanager
+def private_postgres() -> Iterator[PostgresServer]:
+    """A new PostgreSQL server (see PostgresServer), removed on exit; the test is
+    skipped, with the reason, where PostgreSQL is not installed or cannot run."""
+    folders = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda f: int(f.split("/")[-2]))
+    if not folders or not os.environ.get(PG_VARIABLE):
+        pytest.skip(
+            "no PostgreSQL installation to start a server of the test's own "
+            f"({PG_VARIABLE} unset: .ci/run installs and sets both)"
+        )
+    folder = Path(tempfile.mkdtemp(prefix="regression-model-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = PostgresServer(Path(folders[-1]), folder, port)
+    try:
+        server.run(
+            f"{server.bin}/initdb", "-D", str(folder / "data"), "-A", "trust", "-U", "postgres"
+        )
+        server.start()
+        yield server
+    finally:
+        forget_stores()
+        if (folder / "data" / "postmaster.pid").exists():
+            server.thaw()
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)

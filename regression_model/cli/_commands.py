@@ -50,7 +50,9 @@ def predict(args: argparse.Namespace) -> int:
 
 def reproduce(args: argparse.Namespace) -> int:
     from regression_model import audit
+    from regression_model.cli._store import existing_store
 
+    existing_store()
     try:
         answer = audit.reproduce(args.prediction_id)
     except KeyError as error:
@@ -66,27 +68,30 @@ def records(args: argparse.Namespace) -> int:
             "stdout", "is a terminal, and Parquet is binary", hint="pass --output records.parquet"
         )
     from regression_model import audit
+    from regression_model.cli._store import existing_store
 
+    existing_store()
+    filters: dict[str, Any] = {
+        "model_version": args.model_version,
+        "since": args.since,
+        "until": args.until,
+        "call_id": args.call_id,
+        "limit": args.limit,
+    }
     if args.fmt or args.output:
         target: Any = sys.stdout if args.output in (None, "-") else args.output
-        written = audit.export_records(
-            target,
-            args.fmt or ("jsonl" if target is sys.stdout else None),
-            model_version=args.model_version,
-            since=args.since,
-            until=args.until,
-            call_id=args.call_id,
-            limit=args.limit,
-        )
+        fmt = args.fmt or ("jsonl" if target is sys.stdout else None)
+        written = audit.export_records(target, fmt, **filters)
         print(f"exported {written} records", file=sys.stderr)
         return EXIT_OK
-    found = audit.find(
-        model_version=args.model_version,
-        since=args.since,
-        until=args.until,
-        call_id=args.call_id,
-        limit=args.limit,
-    )
-    for record in found:
-        print(json.dumps({**record, "created_at": record["created_at"].isoformat()}))
+    # Streamed: memory stays that of one stored chunk, whatever the store's size.
+    try:
+        for record in audit.iter_records(**filters):
+            sys.stdout.write(json.dumps({**record, "created_at": record["created_at"].isoformat()}))
+            sys.stdout.write("\n")
+        sys.stdout.flush()
+    except BrokenPipeError as error:
+        raise OutputFileError(
+            "stdout", "closed by its reader before every record was written"
+        ) from error
     return EXIT_OK

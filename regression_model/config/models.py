@@ -67,7 +67,9 @@ class StoreConfig(_Strict):
     """Where predictions are recorded; not part of the model's fingerprint."""
 
     url: str = Field(min_length=1)
-    busy_timeout_seconds: float = Field(gt=0)
+    # A wait longer than a day is a hang (both databases count in 32-bit milliseconds).
+    busy_timeout_seconds: float = Field(gt=0, le=86_400, allow_inf_nan=False)
+    durability: Literal["full", "normal"] = "full"
 
 
 class ScoringConfig(_Strict):

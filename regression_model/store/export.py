@@ -30,8 +30,8 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from regression_model.store.codec import decode_columns
-from regression_model.store.legacy import find_legacy
-from regression_model.store.reads import RecordFilter, calls_query
+from regression_model.store.legacy import iter_legacy
+from regression_model.store.reads import STREAM_CHUNKS, RecordFilter, calls_query
 from regression_model.store.tables import utc
 
 __all__ = ["RECORD_COLUMNS", "empty_frame", "inputs_frame", "record_frames"]
@@ -54,8 +54,6 @@ RECORD_COLUMNS = (
     "inputs_unparsed",
     "inputs_absent",
 )
-
-_LEGACY_BATCH = 10_000
 
 
 def _fits_real(value: Any) -> bool:
@@ -277,19 +275,21 @@ def record_frames(
     records of schemas 1 and 2 first, then calls by time, call and row. The
     inputs become one column per name of ``fields`` (the input contract's
     fields and their kinds, ``real``, ``integer`` or ``category``)."""
+    if limit == 0 or where.matches_nothing:
+        return
     left = math.inf if limit is None else limit
-    legacy = find_legacy(connection, where, None if limit is None else limit)
-    for start in range(0, len(legacy), _LEGACY_BATCH):
-        frame = _legacy_frame(legacy[start : start + _LEGACY_BATCH], fields)
-        left -= len(frame)
-        yield frame
+    for records in iter_legacy(connection, where, limit):
+        left -= len(records)
+        yield _legacy_frame(records, fields)
+    if left <= 0:
+        return
     # Server-side cursor where the driver has one: chunks arrive as they are read.
-    streamed = connection.execution_options(stream_results=True, yield_per=8)
+    streamed = connection.execution_options(stream_results=True, yield_per=STREAM_CHUNKS)
     for chunk in streamed.execute(calls_query(where)):
-        if left <= 0:
-            return
         frame = _chunk_frame(chunk, fields)
         if len(frame) > left:
             frame = frame.iloc[: int(left)]
         left -= len(frame)
         yield frame
+        if left <= 0:
+            return

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -15,9 +16,12 @@ if TYPE_CHECKING:
     from regression_model.store.reads import RecordFilter
 
 __all__ = [
-    "find_legacy",
+    "iter_legacy",
     "legacy_record",
 ]
+
+# Records read at a time by a streamed read.
+_BATCH = 10_000
 
 
 def legacy_record(connection: Connection, prediction_id: str) -> dict[str, Any] | None:
@@ -28,9 +32,12 @@ def legacy_record(connection: Connection, prediction_id: str) -> dict[str, Any] 
     return None if row is None else _as_record(row._mapping)
 
 
-def find_legacy(
+def iter_legacy(
     connection: Connection, where: RecordFilter, limit: int | None
-) -> list[dict[str, Any]]:
+) -> Iterator[list[dict[str, Any]]]:
+    """The per-row records ``where`` selects, oldest first, in batches, streamed."""
+    if limit == 0 or where.matches_nothing:
+        return
     query = where.apply(select(prediction_records), prediction_records).order_by(
         prediction_records.c.created_at,
         prediction_records.c.call_id,
@@ -38,7 +45,9 @@ def find_legacy(
     )
     if limit is not None:
         query = query.limit(limit)
-    return [_as_record(row._mapping) for row in connection.execute(query)]
+    streamed = connection.execution_options(stream_results=True, yield_per=_BATCH)
+    for rows in streamed.execute(query).partitions():
+        yield [_as_record(row._mapping) for row in rows]
 
 
 def _as_record(row: Any) -> dict[str, Any]:

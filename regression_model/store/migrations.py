@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HEAD",
     "ensure_schema",
+    "refuse_newer",
     "revision_of",
     "schema_version",
     "upgrade_sql",
@@ -96,7 +97,8 @@ def _revisions() -> ScriptDirectory:
     return ScriptDirectory.from_config(_alembic_config())
 
 
-def _refuse_newer(revision: str, store_name: str) -> None:
+def refuse_newer(revision: str, store_name: str) -> None:
+    """Raise when ``revision`` is not one this package knows (a newer package wrote it)."""
     if revision not in {script.revision for script in _revisions().walk_revisions()}:
         raise PredictionStoreError(
             f"prediction store {store_name} is at schema {revision.lstrip('0')}, newer "
@@ -155,7 +157,7 @@ def ensure_schema(connection: Connection, store_name: str) -> None:
         _stamp_new_store(connection)
         logger.info("prediction store created at schema %d", SCHEMA_VERSION)
         return
-    _refuse_newer(current, store_name)
+    refuse_newer(current, store_name)
     if not connection.dialect.has_table(connection, "alembic_version"):
         from alembic import command
 

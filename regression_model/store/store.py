@@ -1,40 +1,39 @@
-"""The prediction store: one SQLAlchemy engine, writes of whole calls, reads.
+"""The prediction store: writes of whole calls, and reads that never block them.
 
 Imported only when a store is in use, so scoring with persistence off never
 loads SQLAlchemy. Applications read records through ``regression_model.audit``.
-Every read looks in the per-call tables and in the per-row table of schemas
-1 and 2 (``legacy``).
+How the store is reached (engine, schema, bounded transactions, read-only
+copies) is ``access``; every read looks in the per-call tables and in the
+per-row table of schemas 1 and 2 (``legacy``), in a read transaction.
 """
 
 from __future__ import annotations
 
-import math
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (
-    Engine,
-    create_engine,
-    event,
-    func,
-    select,
-)
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
 from regression_model.errors import PredictionStoreError
+from regression_model.store.access import StoreAccess
 from regression_model.store.codec import RecordChunk
-from regression_model.store.ids import parse_row_id
-from regression_model.store.legacy import find_legacy, legacy_record
-from regression_model.store.migrations import HEAD, ensure_schema, revision_of, upgrade_sql
+from regression_model.store.legacy import iter_legacy, legacy_record
+from regression_model.store.migrations import HEAD, revision_of, upgrade_sql
 from regression_model.store.models import ModelRecord, list_models, model_row, remember_model
-from regression_model.store.reads import RecordFilter, call_records, chunk_columns, find_calls
+from regression_model.store.reads import (
+    RecordFilter,
+    call_records,
+    checked_limit,
+    chunk_columns,
+    iter_calls,
+    lookup,
+    storable,
+)
 from regression_model.store.tables import call_chunks, calls, prediction_records, utc
-from regression_model.store.urls import masked_url
+from regression_model.store.watchdog import Watch
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,25 +41,29 @@ if TYPE_CHECKING:
 _INSERT_CALL = calls.insert()
 _INSERT_CHUNKS = call_chunks.insert()
 
-# A connection execution option: this transaction only reads.
-_READ_ONLY = "regression_model_read_only"
-
 __all__ = [
     "PredictionStore",
 ]
 
 
-class PredictionStore:
+class PredictionStore(StoreAccess):
     """A prediction store on one SQLAlchemy URL.
 
     Parameters
     ----------
     url : str
-        A SQLAlchemy URL, e.g. ``sqlite:////var/lib/app/predictions.sqlite3``
-        or ``postgresql+psycopg://user@host/db``.
+        A SQLAlchemy URL, used as given: e.g.
+        ``sqlite:////var/lib/app/predictions.sqlite3``,
+        ``sqlite:///file:/copies/predictions.sqlite3?mode=ro&uri=true`` or
+        ``postgresql+psycopg://user@host/db``.
     timeout : float
-        Seconds to wait for a lock (SQLite busy timeout, PostgreSQL
-        lock_timeout) or a connection before giving up.
+        Seconds any wait for the database may last: a lock (SQLite busy
+        timeout, PostgreSQL ``lock_timeout``), a statement (PostgreSQL
+        ``statement_timeout``), a connection; a database that stops
+        answering is left one second later.
+    durability : {"full", "normal"}
+        ``full``: a commit is on disk before the call returns. ``normal``: the
+        last commits before a power loss may be lost (see ``engines``).
 
     Examples
     --------
@@ -70,109 +73,24 @@ class PredictionStore:
     >>> store = PredictionStore(f"sqlite:///{folder / 'p.sqlite3'}")
     >>> store.get_record("no-such-id") is None
     True
+    >>> (folder / "p.sqlite3").exists()  # reading created nothing
+    False
     """
 
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
-        self.url = url
-        self.timeout = timeout
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
+    def __init__(self, url: str, timeout: float = 30.0, durability: str = "full") -> None:
+        super().__init__(url, timeout, durability)
         # Models whose row this process has seen committed: checked once each.
         self._remembered: set[str] = set()
 
-    @property
-    def engine(self) -> Engine:
-        with self._lock:
-            if self._engine is None:
-                self._engine = self._create_engine()
-                self._ensure_schema(self._engine)
-            return self._engine
-
-    def _create_engine(self) -> Engine:
-        try:
-            url = make_url(self.url)
-        except ArgumentError as error:
-            raise PredictionStoreError(f"{self.url!r} is not a database URL: {error}") from error
-        if url.get_backend_name() == "sqlite":
-            return self._sqlite_engine(url.database)
-        connect_args: dict[str, Any] = {}
-        if url.get_backend_name() == "postgresql":
-            connect_args = {
-                "connect_timeout": max(1, math.ceil(self.timeout)),
-                "options": f"-c lock_timeout={int(self.timeout * 1000)}",
-            }
-        return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
-
-    def _sqlite_engine(self, database: str | None) -> Engine:
-        if database and database != ":memory:":
-            try:
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise PredictionStoreError(
-                    f"cannot create the folder of the SQLite store {database}: {error}"
-                ) from error
-        # Stores are cached per process (get_store), so pooled connections are
-        # never shared across a fork.
-        engine = create_engine(
-            f"sqlite:///{database}" if database else "sqlite://",
-            connect_args={"timeout": self.timeout, "check_same_thread": False},
-        )
-        timeout_ms = int(self.timeout * 1000)
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            # Let SQLAlchemy, not the sqlite3 module, decide where transactions
-            # begin (SQLAlchemy's documented recipe for SQLite transactions).
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout = {timeout_ms}")
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(connection: Connection) -> None:
-            # Take the write lock up front: concurrent writers queue on the busy
-            # timeout instead of failing mid-transaction. A long read (an export)
-            # takes none, so it never holds writers up (WAL keeps its snapshot).
-            if connection.get_execution_options().get(_READ_ONLY):
-                connection.exec_driver_sql("BEGIN")
-            else:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return engine
-
     @contextmanager
-    def _transaction(self, action: str, read_only: bool = False) -> Iterator[Connection]:
-        """One transaction; ``read_only`` on SQLite takes no write lock, so a long
-        read (an export) never holds writers up."""
-        try:
-            with self.engine.connect() as connection:
-                if read_only:
-                    connection = connection.execution_options(**{_READ_ONLY: True})
-                with connection.begin():
-                    yield connection
-        except PredictionStoreError:
-            raise
-        except (SQLAlchemyError, OSError) as error:
-            raise PredictionStoreError(
-                f"prediction store {self._safe_url()} could not {action}: {error}"
-            ) from error
-
-    def _safe_url(self) -> str:
-        return masked_url(self.url)
-
-    def _ensure_schema(self, engine: Engine) -> None:
-        """Create or migrate the schema in one transaction."""
-        try:
-            with engine.begin() as connection:
-                ensure_schema(connection, self._safe_url())
-        except PredictionStoreError:
-            raise
-        except (SQLAlchemyError, OSError) as error:
-            raise PredictionStoreError(
-                f"prediction store {self._safe_url()} could not be opened: {error}"
-            ) from error
+    def _reading(self, action: str) -> Iterator[tuple[Connection | None, Watch | None]]:
+        """A read transaction, or ``(None, None)`` when there is no store there."""
+        engine = self._prepare_read()
+        if engine is None:
+            yield None, None
+            return
+        with self._transaction(action, engine, read_only=True) as (connection, watch):
+            yield connection, watch
 
     def write_call(
         self,
@@ -189,9 +107,12 @@ class PredictionStore:
         n_rows = sum(chunk.n_rows for chunk in chunks)
         if n_rows == 0:
             return
-        with self._transaction("record the predictions") as connection:
+        self._prepare_write()
+        engine = self._get_engine()
+        with self._transaction("record the predictions", engine) as (connection, watch):
             if model.identity not in self._remembered:
                 remember_model(connection, model)
+                watch.renew()
             connection.execute(
                 # Parameters beside a plain insert, not .values(): the statement
                 # is then the same each call and SQLAlchemy's compiled cache
@@ -208,6 +129,7 @@ class PredictionStore:
                     "n_rows": n_rows,
                 },
             )
+            watch.renew()
             connection.execute(
                 _INSERT_CHUNKS,
                 [
@@ -224,14 +146,20 @@ class PredictionStore:
                     for chunk in chunks
                 ],
             )
+            watch.renew()  # the commit's wait
         self._remembered.add(model.identity)
 
     def get_record(self, prediction_id: str) -> dict[str, Any] | None:
-        """One record as a dict, or None when the id is unknown."""
-        parsed = parse_row_id(prediction_id)
-        with self._transaction("read a record") as connection:
-            if parsed is not None:
-                prefix, row = parsed
+        """One record as a dict, or None when no record has that id (any text
+        is a valid lookup)."""
+        packed, legacy = lookup(prediction_id)
+        if packed is None and not legacy:
+            return None
+        with self._reading("read a record") as (connection, _):
+            if connection is None:
+                return None
+            if packed is not None:
+                prefix, row = packed
                 found = connection.execute(
                     select(calls, *chunk_columns())
                     .join(call_chunks, call_chunks.c.call_id == calls.c.call_id)
@@ -243,7 +171,7 @@ class PredictionStore:
                 ).one_or_none()
                 if found is not None:
                     return call_records(found._mapping, [row])[0]
-            return legacy_record(connection, prediction_id)
+            return legacy_record(connection, prediction_id) if legacy else None
 
     def find(
         self,
@@ -255,36 +183,65 @@ class PredictionStore:
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Records filtered by model version, time range [since, until) and call,
-        ordered by time, call and row."""
-        where = RecordFilter(model_version, since, until, call_id)
-        with self._transaction("search records") as connection:
-            found = find_legacy(connection, where, limit) + find_calls(connection, where, limit)
+        ordered by time, call and row, as a list (see :meth:`iter_records` for
+        reads of any size)."""
+        found = [
+            record
+            for record in self.iter_records(
+                RecordFilter.checked(model_version, since, until, call_id), limit
+            )
+        ]
         found.sort(key=lambda r: (r["created_at"], r["call_id"], r["row_number"]))
-        return found if limit is None else found[:limit]
+        return found
+
+    def iter_records(
+        self, where: RecordFilter, limit: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The records ``where`` selects, up to ``limit``, streamed in one read
+        transaction (records of schemas 1 and 2 first, then calls by time,
+        call and row): memory stays that of one stored chunk, and writers are
+        never held up, however long the reader takes."""
+        left = checked_limit(limit)
+        with self._reading("read records") as (connection, watch):
+            if connection is None or watch is None:
+                return
+            for read in (iter_legacy, iter_calls):
+                for batch in read(connection, where, left):
+                    if left is not None:
+                        left -= len(batch)
+                    watch.pause()  # the caller has the records
+                    yield from batch
+                    watch.renew()
 
     def upgrade(self) -> str:
         """Bring the schema to this package's (as first use would) and return
         the revision it is at."""
-        with self._transaction("read its schema", read_only=True) as connection:
+        self.require_store_file()
+        if self._prepare_read() is None:
+            self._prepare_write()  # an empty database: create the schema
+        with self._reading("read its schema") as (connection, _):
+            assert connection is not None
             return revision_of(connection) or HEAD
 
     def upgrade_sql(self) -> str:
         """The SQL that would bring the schema to this package's, without
         running it or changing the store."""
-        engine = self._create_engine()
-        try:
-            with engine.connect() as connection:
-                current = revision_of(connection)
-                stamped = connection.dialect.has_table(connection, "alembic_version")
-        except (SQLAlchemyError, OSError) as error:
-            raise PredictionStoreError(
-                f"prediction store {self._safe_url()} could not be read: {error}"
-            ) from error
-        finally:
-            engine.dispose()
+        self.require_store_file()
+        engine = self._get_engine()
+        with self._transaction("be read", engine, read_only=True) as (connection, _):
+            current = revision_of(connection)
+            stamped = connection.dialect.has_table(connection, "alembic_version")
         if current == HEAD and stamped:
             return f"-- the store is at schema {int(HEAD)}: nothing to run\n"
         return upgrade_sql(self.url, current, stamped)
+
+    def require_store_file(self) -> None:
+        """Raise when the store is an SQLite file that does not exist."""
+        if self._file is not None and not self._file.exists():
+            raise PredictionStoreError(
+                f"no store at {self._file} (no such file): nothing has been recorded "
+                "there; check the URL"
+            )
 
     def export(
         self,
@@ -298,27 +255,36 @@ class PredictionStore:
         (see ``export``); returns how many rows it wrote."""
         from regression_model.store.export import record_frames
 
+        left = checked_limit(limit)
         written = 0
-        with self._transaction("export records", read_only=True) as connection:
-            for frame in record_frames(connection, where, fields, limit):
+        with self._reading("export records") as (connection, watch):
+            if connection is None or watch is None:
+                return 0
+            for frame in record_frames(connection, where, fields, left):
+                watch.pause()  # the writer has the rows
                 write(frame)
+                watch.renew()
                 written += len(frame)
         return written
 
     def models(self) -> list[dict[str, Any]]:
         """Every model that wrote to the store (identity, version, first seen,
         manifest, plan), first seen first."""
-        with self._transaction("list its models") as connection:
-            return list_models(connection)
+        with self._reading("list its models") as (connection, _):
+            return [] if connection is None else list_models(connection)
 
     def model(self, identity: str) -> dict[str, Any] | None:
         """The stored row of the model with that identity, or None."""
-        with self._transaction("read a model") as connection:
-            return model_row(connection, identity)
+        if not storable(identity):
+            return None
+        with self._reading("read a model") as (connection, _):
+            return None if connection is None else model_row(connection, identity)
 
     def count(self) -> int:
         """How many records the store holds."""
-        with self._transaction("count records") as connection:
+        with self._reading("count records") as (connection, _):
+            if connection is None:
+                return 0
             legacy = connection.execute(
                 select(func.count()).select_from(prediction_records)
             ).scalar_one()
@@ -326,10 +292,3 @@ class PredictionStore:
                 select(func.coalesce(func.sum(calls.c.n_rows), 0))
             ).scalar_one()
         return int(legacy) + int(packed)
-
-    def dispose(self) -> None:
-        """Close pooled connections (tests and long-running apps rotating URLs)."""
-        with self._lock:
-            if self._engine is not None:
-                self._engine.dispose()
-                self._engine = None
