@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from regression_model._wording import counted
 from regression_model.config.core import Config, get_config
 from regression_model.model import LoadedModel, load_model
 from regression_model.scoring.host_process import collector_paused
@@ -201,8 +202,8 @@ def _log_call(
 ) -> None:
     rejected = len({e.row for e in scored.errors})
     logger.info(
-        "scored %d rows, rejected %d, model %s, %.1f ms",
-        len(scored.predictions),
+        "scored %s, rejected %d, model %s, %.1f ms",
+        counted(len(scored.predictions), "row"),
         rejected,
         model.version,
         seconds * 1000,
@@ -216,8 +217,8 @@ def _log_call(
     )
     if scored.warnings:
         logger.warning(
-            "%d rows priced beyond what the model learned: %s",
-            len({w.row for w in scored.warnings}),
+            "%s priced beyond what the model learned: %s",
+            counted(len({w.row for w in scored.warnings}), "row"),
             "; ".join(f"row {w.row}: {w.message}" for w in scored.warnings[:5]),
             extra={"call_id": call_id, "warnings": warnings},
         )

@@ -291,8 +291,7 @@ def as_table(input_data: Any, config: Config) -> TableInput:
         for position, record in enumerate(input_data):
             if not isinstance(record, Mapping):
                 raise InvalidInputError(
-                    f"input_data[{position}] is {_a_type(record)}, not a record "
-                    f"(dict); {_HINT}"
+                    f"input_data[{position}] is {_a_type(record)}, not a record (dict); {_HINT}"
                 )
         table = RecordsInput(input_data, renames)
         # Records that share their fields share their names' verdict too.

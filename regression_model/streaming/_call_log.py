@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from regression_model.files._wording import counted
+from regression_model._wording import counted
 from regression_model.files.chunks import InputChunk
 
 logger = logging.getLogger("regression_model.streaming")

@@ -8,7 +8,7 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
 
     Examples
     --------
-    >>> from regression_model.files._wording import counted
+    >>> from regression_model._wording import counted
     >>> counted(1, "row"), counted(50_007, "row"), counted(2, "more call")
     ('1 row', '50,007 rows', '2 more calls')
     """
