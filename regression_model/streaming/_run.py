@@ -19,8 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from regression_model.errors import IncompleteOutputError, InputFileError, InvalidInputError
 from regression_model._wording import counted
+from regression_model.errors import IncompleteOutputError, InputFileError, InvalidInputError
 from regression_model.files.reading import InputChunk, InputFile
 from regression_model.files.writing import OutputFile
 from regression_model.predict import make_prediction
