@@ -24,6 +24,7 @@ os.environ["REGRESSION_MODEL_DB_URL"] = "none"
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from regression_model import tuning
 from regression_model.config.core import get_config
 from regression_model.predict import load_model
 from regression_model.processing.data_manager import load_dataset
@@ -46,10 +47,10 @@ def main() -> None:
     specs = model.spec["operations"]
     steps = list(zip([spec["op"] for spec in specs], model.plan.operations, strict=True))
     spline_spec = next(spec for spec in specs if spec["op"] == SPLINE)
-    shipped_tables = operations._MOST_TABLED
-    operations._MOST_TABLED = 0  # no variable gets a table: the polynomials throughout
+    shipped_tables = tuning.SPLINE_MOST_TABLED
+    tuning.SPLINE_MOST_TABLED = 0  # no variable gets a table: the polynomials throughout
     untabled_spline = operations.BUILDERS[SPLINE](spline_spec)
-    operations._MOST_TABLED = shipped_tables
+    tuning.SPLINE_MOST_TABLED = shipped_tables
 
     test = load_dataset(file_name=config.app_config.test_data_file)
     positions = np.random.RandomState(0).randint(0, len(test), args.rows)

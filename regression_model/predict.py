@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from regression_model import tuning
 from regression_model._wording import counted
 from regression_model.config.core import Config, get_config
 from regression_model.model import LoadedModel, load_model
@@ -24,7 +25,6 @@ from regression_model.scoring.host_process import collector_paused
 from regression_model.scoring.inputs import TableInput, as_table
 from regression_model.scoring.scored import ScoredBatch, group_by_row, score_table
 from regression_model.store.codec import (
-    CHUNK_ROWS,
     decode_inputs,
     encode_received,
     pack_call,
@@ -38,9 +38,6 @@ if TYPE_CHECKING:
     from regression_model.store.store import PredictionStore
 
 logger = logging.getLogger(__name__)
-
-# From this many rows on, a stored call's inputs are packed beside the pricing.
-_PACK_ASIDE_FROM = 2 * CHUNK_ROWS
 
 
 def score_records(input_data: Any) -> ScoredBatch:
@@ -175,7 +172,7 @@ def _inputs_packed_aside(
     own while the rows are priced (they do not depend on the prices), else
     None. Leaving waits for the thread, so nothing reads the caller's data
     once the call has returned or raised."""
-    if store is None or table.n_rows < _PACK_ASIDE_FROM:
+    if store is None or table.n_rows < tuning.PACK_ASIDE_FROM_ROWS:
         yield None
         return
     with ThreadPoolExecutor(1, thread_name_prefix="regression-model-inputs") as pool:

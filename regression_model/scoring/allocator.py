@@ -11,7 +11,7 @@ So the next call gets fresh pages and takes a page fault on each
 glibc raises both thresholds by itself whenever a mapped block larger than
 the mmap threshold is freed, up to 32 MiB (and the trim threshold to twice
 that). :func:`tune_malloc` sets them there at once, on the first call of
-:data:`TUNE_FROM_ROWS` rows or more. The setting is the whole process's and
+``tuning.MALLOC_TUNE_FROM_ROWS`` rows or more. The setting is the whole process's and
 lasts for its life, so a library call never makes it on its own: the process
 opts in (``scoring.tune_malloc`` in config.yml, or
 ``REGRESSION_MODEL_TUNE_MALLOC=1``; the command line opts in for its own
@@ -23,20 +23,19 @@ from __future__ import annotations
 import os
 import threading
 
+from regression_model import tuning
 from regression_model.config.environment import switch
 from regression_model.config.models import ScoringConfig
 
 __all__ = [
     "MMAP_THRESHOLD",
     "TRIM_THRESHOLD",
-    "TUNE_FROM_ROWS",
     "TUNE_VARIABLE",
     "malloc_tuning_wanted",
     "tune_malloc",
 ]
 
 TUNE_VARIABLE = "REGRESSION_MODEL_TUNE_MALLOC"
-TUNE_FROM_ROWS = 10_000  # below this a call frees too little for it to matter
 MMAP_THRESHOLD = 32 * 2**20  # glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit systems
 TRIM_THRESHOLD = 2 * MMAP_THRESHOLD  # what glibc pairs with it
 
@@ -84,11 +83,12 @@ def tune_malloc(n_rows: int, settings: ScoringConfig) -> bool:
 
     Examples
     --------
-    >>> from regression_model.scoring.allocator import MMAP_THRESHOLD, TUNE_FROM_ROWS
-    >>> TUNE_FROM_ROWS, MMAP_THRESHOLD // 2**20  # rows, MiB
+    >>> from regression_model import tuning
+    >>> from regression_model.scoring.allocator import MMAP_THRESHOLD
+    >>> tuning.MALLOC_TUNE_FROM_ROWS, MMAP_THRESHOLD // 2**20  # rows, MiB
     (10000, 32)
     """
-    if "tuned" in _state or n_rows < TUNE_FROM_ROWS:
+    if "tuned" in _state or n_rows < tuning.MALLOC_TUNE_FROM_ROWS:
         return _state.get("tuned", False)
     if not malloc_tuning_wanted(settings):
         return False

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from regression_model import tuning
 from regression_model.scoring import messages
 from regression_model.scoring.signals import FIELDS_OUT_OF_RANGE, JOINT_DISTANCE
 from regression_model.scoring.state import Finding, Operation, RowState, State, number_column
@@ -15,11 +16,6 @@ __all__ = [
     "field_ranges",
     "joint_range",
 ]
-
-# Rows per block of the joint check's matrix product: (columns x rows) doubles
-# that stay in the processor's cache, in blocks large enough that the numpy
-# calls per block are few (of 2,048 to 16,384 rows, the fastest here).
-_BLOCK_ROWS = 8192
 
 
 def field_ranges(columns: list[str], lower: list[float], upper: list[float]) -> Operation:
@@ -106,9 +102,9 @@ def joint_range(spec: dict[str, Any]) -> Operation:
         # A block of rows at a time: its stacked columns stay in the processor's
         # cache, in one buffer reused block after block (concatenated flat and
         # viewed as columns x rows: no per-column 2-D views, as vstack makes).
-        block = np.empty(len(columns) * min(_BLOCK_ROWS, state.n_rows))
-        for start in range(0, state.n_rows, _BLOCK_ROWS):
-            stop = min(start + _BLOCK_ROWS, state.n_rows)
+        block = np.empty(len(columns) * min(tuning.JOINT_BLOCK_ROWS, state.n_rows))
+        for start in range(0, state.n_rows, tuning.JOINT_BLOCK_ROWS):
+            stop = min(start + tuning.JOINT_BLOCK_ROWS, state.n_rows)
             stacked = block[: len(columns) * (stop - start)]
             np.concatenate([v[start:stop] for v in values], out=stacked)
             distance[start:stop] = distances(stacked.reshape(len(columns), stop - start))

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from regression_model import tuning
+
 __all__ = ["Factorized", "factorize", "factorize_cells"]
 
 
@@ -106,7 +108,9 @@ def factorize(values: Any) -> Factorized:
         return Factorized(
             np.asarray(uniques, dtype=object), np.asarray(codes, dtype=np.int64), None
         )
-    if len(cells) < _IDENTITY_FROM_CELLS:  # building the hash would cost more than it saves
+    if (
+        len(cells) < tuning.IDENTITY_HASH_FROM_CELLS
+    ):  # building the hash would cost more than it saves
         codes, uniques = pd.factorize(cells, use_na_sentinel=True)
         return Factorized(
             np.asarray(uniques, dtype=object), np.asarray(codes, dtype=np.int64), None
@@ -145,14 +149,6 @@ def factorize_cells(values: Any) -> tuple[np.ndarray, np.ndarray]:
     return column.codes, column.uniques
 
 
-# Below this many cells pandas' hash table factorises a column sooner than the
-# perfect hash below is built (about 0.1 ms a column, whatever its length).
-_IDENTITY_FROM_CELLS = 4096
-# The head of a column whose distinct objects a perfect hash is built for,
-# and the most distinct objects it takes: beyond that the cells are mostly
-# objects of their own (rows parsed one by one), and pandas' table is the way.
-_HEAD_CELLS = 1024
-_MOST_DISTINCT = 256
 # Odd 64-bit constants for multiplicative hashing, tried in turn: fixed, so a
 # column always gets the same slots.
 _MULTIPLIERS = (
@@ -179,9 +175,9 @@ def _identity_slots(
     """
     import pandas as pd
 
-    head_codes, known = pd.factorize(identities[:_HEAD_CELLS])
+    head_codes, known = pd.factorize(identities[: tuning.IDENTITY_HEAD_CELLS])
     first = _first_cells(head_codes, len(known))
-    while len(known) <= _MOST_DISTINCT:
+    while len(known) <= tuning.IDENTITY_MOST_DISTINCT:
         hashing = _perfect_hash(known)
         if hashing is None:
             return None
@@ -228,7 +224,7 @@ def _first_cells(codes: np.ndarray, n_distinct: int) -> np.ndarray:
     Every distinct value of a real column shows up early, so the search looks
     at a short head of the column first and widens it only as needed.
     """
-    head = 1024
+    head = tuning.IDENTITY_HEAD_CELLS
     while True:
         running = np.maximum.accumulate(codes[:head])
         if running[-1] == n_distinct - 1 or head >= len(codes):

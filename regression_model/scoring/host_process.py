@@ -29,11 +29,11 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
+from regression_model import tuning
 from regression_model.config.environment import switch
 from regression_model.config.models import ScoringConfig
 
 __all__ = [
-    "BLAS_FROM_ROWS",
     "BLAS_VARIABLE",
     "PAUSE_VARIABLE",
     "SharedHold",
@@ -43,9 +43,6 @@ __all__ = [
 
 PAUSE_VARIABLE = "REGRESSION_MODEL_PAUSE_GC"
 BLAS_VARIABLE = "REGRESSION_MODEL_HOLD_BLAS"
-# From this many rows the plan's matrix products are large enough for BLAS
-# to share them among threads (OpenBLAS: a 37 x 37 product of about 200 rows).
-BLAS_FROM_ROWS = 200
 
 
 class SharedHold:
@@ -142,7 +139,7 @@ def blas_held(settings: ScoringConfig, n_rows: int) -> AbstractContextManager[No
     """Hold BLAS to one thread for the block, for a call of ``n_rows`` rows, if
     the process opted in (``REGRESSION_MODEL_HOLD_BLAS``, else
     ``settings.hold_blas_threads``) and the call is large enough for BLAS to
-    start threads (:data:`BLAS_FROM_ROWS`); else change nothing.
+    start threads (``tuning.BLAS_FROM_ROWS``); else change nothing.
 
     Raises
     ------
@@ -159,6 +156,6 @@ def blas_held(settings: ScoringConfig, n_rows: int) -> AbstractContextManager[No
     ...     [pool["num_threads"] for pool in threadpool_info()] == before
     True
     """
-    if n_rows >= BLAS_FROM_ROWS and switch(BLAS_VARIABLE, settings.hold_blas_threads):
+    if n_rows >= tuning.BLAS_FROM_ROWS and switch(BLAS_VARIABLE, settings.hold_blas_threads):
         return _BLAS.held()
     return nullcontext()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from regression_model import tuning
 from regression_model.config.core import Config
 from regression_model.errors import InvalidInputError
 from regression_model.scoring.factorize import Factorized, factorize, factorize_cells
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "COLUMNWISE_FROM_ROWS",
     "ColumnsInput",
     "FrameInput",
     "RecordsInput",
@@ -33,11 +33,6 @@ __all__ = [
     "as_table",
     "check_names",
 ]
-
-# Below this many rows validation goes row by row, the faster way for a few
-# rows; so a DataFrame this small is read as records, where pandas'
-# per-column machinery would cost more than the pricing.
-COLUMNWISE_FROM_ROWS = 32
 
 _HINT = (
     "pass a pandas DataFrame, a list of records (dicts), or a dict of columns "
@@ -276,14 +271,16 @@ def as_table(input_data: Any, config: Config) -> TableInput:
     pandas = _loaded_pandas()
     if pandas is not None and isinstance(input_data, pandas.DataFrame):
         check_names(input_data.columns.tolist(), renames)
-        if len(input_data) < COLUMNWISE_FROM_ROWS:
+        # Validation takes so few rows record by record anyway, and pandas'
+        # per-column machinery would cost more than the pricing.
+        if len(input_data) < tuning.COLUMNWISE_FROM_ROWS:
             return RecordsInput(frame_rows(input_data), renames)
         return FrameInput(input_data.rename(columns=renames))
     if isinstance(input_data, Mapping):
         _check_columns(input_data)
         check_names(list(input_data), renames)
         n_rows = _length(input_data)
-        if n_rows < COLUMNWISE_FROM_ROWS:  # as records, as a small frame is
+        if n_rows < tuning.COLUMNWISE_FROM_ROWS:  # as records, as a small frame is
             columns = [column_cells(values) for values in input_data.values()]
             return RecordsInput(rows_of_columns(list(input_data), columns, n_rows), renames)
         return ColumnsInput(input_data, renames)

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from regression_model import tuning
 from regression_model.registry import REDUCERS
 from regression_model.scoring.checks import field_ranges, joint_range
 from regression_model.scoring.columns import CatColumn
@@ -192,10 +193,6 @@ def _rare_labels(column: str, frequent: list[str], replacement: str) -> Operatio
     return Operation(run, row)
 
 
-# From this many rows on, the spline is evaluated variable by variable.
-_PER_VARIABLE_FROM = 256
-
-
 def _piecewise_polynomials(spec: dict[str, Any]) -> Operation:
     """A spline step folded with its weights. Per variable: a polynomial per knot
     interval (highest power first, in powers of x - interval start); beyond the
@@ -217,7 +214,7 @@ def _piecewise_polynomials(spec: dict[str, Any]) -> Operation:
     per_variable = _polynomials_per_variable(spec)
 
     def run(state: State) -> None:
-        (stacked if state.n_rows < _PER_VARIABLE_FROM else per_variable)(state)
+        (stacked if state.n_rows < tuning.SPLINE_PER_VARIABLE_FROM else per_variable)(state)
 
     return Operation(run, per_variable.row)
 
@@ -263,11 +260,6 @@ def _stacked_polynomials(spec: dict[str, Any]) -> Callable[[State], None]:
         state[target] = curve.sum(axis=0)
 
     return run
-
-
-# A variable whose table of whole numbers (see _WholeNumbers) would hold more
-# entries than this (512 KiB) keeps the polynomials.
-_MOST_TABLED = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -319,7 +311,7 @@ class _Curve:
         if not (self.low.is_integer() and self.high.is_integer()):
             return None
         first = 0 if self.low >= 0 else int(self.low)
-        if self.high - first >= _MOST_TABLED:
+        if self.high - first >= tuning.SPLINE_MOST_TABLED:
             return None
         numbers = np.arange(first, self.high + 1, dtype=np.float64)
         return _WholeNumbers(first, self.at(np.clip(numbers, self.low, self.high)))

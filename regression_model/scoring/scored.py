@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from regression_model import tuning
 from regression_model.config.core import Config
 from regression_model.scoring.allocator import tune_malloc
 from regression_model.scoring.host_process import blas_held, collector_paused
@@ -37,13 +38,6 @@ class ScoredBatch:
     # store packs, without walking the lists again.
     prices: np.ndarray = field(default_factory=lambda: np.empty(0))
     bounds: np.ndarray | None = None  # (rows, 2), when the model gives ranges
-
-
-# A call of at least twice this many rows is scored in parts, one per thread
-# (at most one per core, and _MOST_PARTS): numpy and pandas' hashing release
-# the GIL, so the parts run side by side on a machine with cores to spare.
-_ROWS_PER_PART = 10_000
-_MOST_PARTS = 4
 
 
 def score_table(table: TableInput, plan: ScoringPlan, config: Config) -> ScoredBatch:
@@ -102,9 +96,9 @@ class _Priced:
 
 def _price(table: TableInput, plan: ScoringPlan, config: Config) -> _Priced:
     """Validate and price the table: in one go, or in parts on threads."""
-    if table.n_rows < 2 * _ROWS_PER_PART:  # one part: spared asking the system for its cores
+    if table.n_rows < 2 * tuning.ROWS_PER_PART:  # one part: spared asking the system for its cores
         return _price_part(table, 0, plan, config)
-    n_parts = min(_MOST_PARTS, os.cpu_count() or 1, table.n_rows // _ROWS_PER_PART)
+    n_parts = min(tuning.MOST_PARTS, os.cpu_count() or 1, table.n_rows // tuning.ROWS_PER_PART)
     if n_parts < 2:
         return _price_part(table, 0, plan, config)
     from concurrent.futures import ThreadPoolExecutor

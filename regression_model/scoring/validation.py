@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from regression_model import tuning
 from regression_model.config.core import Config
 from regression_model.scoring.columns import CatColumn, ValidatedBatch
-from regression_model.scoring.inputs import COLUMNWISE_FROM_ROWS, TableInput
+from regression_model.scoring.inputs import TableInput
 from regression_model.scoring.rules import FieldRule, field_rules
 from regression_model.scoring.schema import (
     HouseDataInputSchema,
@@ -31,7 +32,6 @@ from regression_model.scoring.schema import (
 )
 
 __all__ = [
-    "COLUMNWISE_FROM_ROWS",
     "factorize_text",
     "validate_columns",
     "validate_rows",
@@ -84,7 +84,7 @@ def _finish(
 
 def _as_category_codes(name: str, values: Any, config: Config) -> CatColumn:
     if name in config.model_config.numeric_codes_as_category:
-        if len(values) < COLUMNWISE_FROM_ROWS:
+        if len(values) < tuning.COLUMNWISE_FROM_ROWS:
             return CatColumn.from_values(
                 [None if v is None or v != v else str(int(v)) for v in values]
             )
@@ -236,7 +236,7 @@ def factorize_text(table: TableInput, config: Config) -> None:
 
 def validate_table(table: TableInput, config: Config) -> ValidatedBatch:
     """Validate with whichever validator is faster for this many rows."""
-    if table.n_rows < COLUMNWISE_FROM_ROWS:
+    if table.n_rows < tuning.COLUMNWISE_FROM_ROWS:
         return validate_rows(table, config)
     return validate_columns(table, config)
 

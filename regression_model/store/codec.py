@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from regression_model import tuning
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -56,12 +58,7 @@ __all__ = [
 Factorize = Callable[["pd.Series"], tuple[Any, Any]]
 
 CHUNK_ROWS = 10_000
-_MOST_THREADS = 4
 FORMAT_VERSION = 1
-_LEVEL = 1
-# A text column with at most this many distinct values is coded once per call:
-# each chunk lists them all rather than only its own.
-_SHARED_VALUES = 256
 
 
 @dataclass(frozen=True)
@@ -149,9 +146,9 @@ def _encode_chunks(
     most_threads: int | None = None,
 ) -> list[bytes]:
     """Each chunk's packed inputs, in order. Several chunks are packed on threads
-    (at most one per core, and _MOST_THREADS): zlib and numpy release the GIL,
+    (at most one per core, and tuning.STORE_MOST_THREADS): zlib and numpy release the GIL,
     and compressing is most of the packing."""
-    most = _MOST_THREADS if most_threads is None else most_threads
+    most = tuning.STORE_MOST_THREADS if most_threads is None else most_threads
     workers = min(most, os.cpu_count() or 1, len(starts))
     if workers < 2:
         return [encode_inputs(start, stop) for start, stop in zip(starts, stops, strict=True)]
@@ -348,7 +345,7 @@ def _column_values(
 def _pack(header: Mapping[str, Any], body: bytes) -> bytes:
     head = json.dumps(header, allow_nan=False).encode("utf-8")
     raw = bytes([FORMAT_VERSION]) + len(head).to_bytes(4, "little") + head + body
-    return zlib.compress(raw, _LEVEL)
+    return zlib.compress(raw, tuning.STORE_COMPRESSION_LEVEL)
 
 
 # A column's packer: rows start .. stop - 1 of the column as (spec, bytes).
@@ -375,7 +372,7 @@ def _column_packer(column: pd.Series, factorize: Factorize) -> _ColumnPacker:
     codes, uniques = factorize(column)
     whole = np.asarray(codes, dtype=np.int64)
     distinct = [v if isinstance(v, str) else json_value(v) for v in uniques.tolist()]
-    if len(distinct) <= _SHARED_VALUES:
+    if len(distinct) <= tuning.STORE_SHARED_VALUES:
         # Few values: every range lists them all and keeps the column's codes.
         narrow = whole.astype(_code_dtype(len(distinct)))
         spec = {"kind": "coded", "dtype": narrow.dtype.str, "values": distinct}

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regression_model.scoring import factorize as factorize_module
+from regression_model import tuning
 from regression_model.scoring.factorize import factorize_cells
 
 POOL = ["Pave", "Grvl", "NA", "", "Gd", "TA"]
@@ -28,8 +28,8 @@ def both_routes(test: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(test)
     def twice(*args: Any, **kwargs: Any) -> None:
-        for cells_from in (1, factorize_module._IDENTITY_FROM_CELLS):
-            with mock.patch.object(factorize_module, "_IDENTITY_FROM_CELLS", cells_from):
+        for cells_from in (1, tuning.IDENTITY_HASH_FROM_CELLS):
+            with mock.patch.object(tuning, "IDENTITY_HASH_FROM_CELLS", cells_from):
                 test(*args, **kwargs)
 
     return twice

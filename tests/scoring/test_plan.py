@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from sklearn.preprocessing import MinMaxScaler
 
+from regression_model import tuning
 from regression_model.artifacts import plan_path_for
 from regression_model.config.core import Config, get_config
 from regression_model.data import load_training_data
@@ -304,13 +305,12 @@ def test_the_joint_check_in_blocks_finds_what_one_block_finds(
     """The joint-range check run over blocks of rows (as large batches are)
     warns about the same rows with the same words as over one block, and gives
     each row its distance to 1e-12, on test.csv's rows."""
-    from regression_model.scoring import checks
 
     plan = load_model().plan
     batch = validate_table(FrameInput(test_frame), config)
-    monkeypatch.setattr(checks, "_BLOCK_ROWS", 10**9)
+    monkeypatch.setattr(tuning, "JOINT_BLOCK_ROWS", 10**9)
     whole = plan.score(batch)
-    monkeypatch.setattr(checks, "_BLOCK_ROWS", 97)
+    monkeypatch.setattr(tuning, "JOINT_BLOCK_ROWS", 97)
     blocks = plan.score(batch)
     unusual = [f for f in whole.findings if f.kind == "unusual_combination"]
     assert unusual and blocks.findings == whole.findings

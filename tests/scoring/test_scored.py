@@ -7,6 +7,7 @@ import gc
 import pandas as pd
 import pytest
 
+from regression_model import tuning
 from regression_model.config.core import Config
 from regression_model.predict import load_model
 from regression_model.scoring.inputs import FrameInput
@@ -45,10 +46,10 @@ def _in_parts_and_whole(
     part, each from a table of its own."""
     from regression_model.scoring import scored as scored_module
 
-    monkeypatch.setattr(scored_module, "_ROWS_PER_PART", 1_000)
+    monkeypatch.setattr(tuning, "ROWS_PER_PART", 1_000)
     monkeypatch.setattr(scored_module.os, "cpu_count", lambda: 4)
     parts = score_table(FrameInput(frame), load_model().plan, config)
-    monkeypatch.setattr(scored_module, "_ROWS_PER_PART", 10**9)
+    monkeypatch.setattr(tuning, "ROWS_PER_PART", 10**9)
     return parts, score_table(FrameInput(frame), load_model().plan, config)
 
 

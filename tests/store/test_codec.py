@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames
 
+from regression_model import tuning
 from regression_model.store.codec import (
     decode_inputs,
     encode_frame,
@@ -184,7 +185,6 @@ def test_a_faster_factorize_packs_the_same_bytes(frame: pd.DataFrame) -> None:
 def test_chunks_packed_on_threads_equal_those_packed_in_turn(monkeypatch: Any) -> None:
     """Many chunks are packed on threads; the chunks are those packed one after
     another, in order."""
-    from regression_model.store import codec
 
     frame = pd.DataFrame({"GrLivArea": range(50), "Street": ["Pave", "Grvl"] * 25})
     prices = [float(i) for i in range(50)]
@@ -193,7 +193,7 @@ def test_chunks_packed_on_threads_equal_those_packed_in_turn(monkeypatch: Any) -
         return encode_frame(frame.iloc[a:b])
 
     threaded = pack_call(encode, prices, {}, {}, chunk_rows=7)
-    monkeypatch.setattr(codec, "_MOST_THREADS", 1)
+    monkeypatch.setattr(tuning, "STORE_MOST_THREADS", 1)
     assert pack_call(encode, prices, {}, {}, chunk_rows=7) == threaded
     assert [c.first_row for c in threaded] == list(range(0, 50, 7))
 
@@ -227,12 +227,11 @@ def test_a_range_packer_reads_back_each_range_as_packed_alone() -> None:
     share) gives the very bytes of the range packed alone, and a range holding
     mixed objects keeps them cell by cell."""
     from regression_model.scoring.factorize import factorize_cells
-    from regression_model.store import codec
 
     rows = 600
     frame = _ranges_frame(rows)
     before = frame.copy()
-    assert frame["Name"].nunique() > codec._SHARED_VALUES
+    assert frame["Name"].nunique() > tuning.STORE_SHARED_VALUES
     for factorize in (pd.factorize, factorize_cells):
         encode = frame_encoder(frame, factorize)
         for start, stop in [(0, 150), (150, 400), (400, rows), (0, rows), (rows, rows)]:
