@@ -19,6 +19,7 @@ __all__ = [
     "InvalidInputError",
     "ModelCompatibilityError",
     "ModelNotTrainedError",
+    "MonitoringError",
     "OutputFileError",
     "PackageIndexError",
     "PredictionStoreError",
@@ -64,6 +65,12 @@ class ModelCompatibilityError(RegressionModelError):
 class PredictionStoreError(RegressionModelError):
     """The prediction store could not be written or read; no prediction is
     returned, so nothing goes unrecorded."""
+
+
+class MonitoringError(RegressionModelError):
+    """A monitor run cannot run: persistence is off, the store holds no records
+    of the model in the period, or the model that made them left no reference
+    profile. The message says which, and what to do."""
 
 
 class PackageIndexError(RegressionModelError):
