@@ -45,6 +45,9 @@ __all__ = [
 VERDICTS = ("ok", "warn", "alert")
 FEW_ROWS = "few_rows"
 _SMALLEST_SHARE = 1e-4
+# Training houses a segment needs for its own out-of-fold figures to be its
+# reference (each scored once per seed); smaller ones are held to the overall.
+_OWN_REFERENCE_FROM = 100
 
 
 def psi(reference: np.ndarray, counts: np.ndarray) -> float | None:
@@ -136,17 +139,16 @@ def _rate(count: int, rows: int, reference: float, threshold: Threshold) -> dict
 def judge_accuracy(
     segment: dict[str, Any], reference: Reference, settings: MonitoringConfig
 ) -> dict[str, Any]:
-    """One segment's realized figures against its training reference (its
-    own when training had at least ``min_outcomes`` houses in it, else the
-    overall one)."""
+    """One segment's realized figures against its training reference: its own
+    when training had at least 100 houses in it, else the overall one."""
     own = reference.accuracy.get(segment["segment"])
-    base = own if own and own["rows"] >= settings.min_outcomes else reference.accuracy["all"]
+    base = own if own and own["rows"] >= _OWN_REFERENCE_FROM else reference.accuracy["all"]
     expected = base["coverage"] if base.get("coverage") is not None else reference.nominal_coverage
     levels = []
     if segment["rmsle"] is not None and base["rmsle"]:
         levels.append(level(segment["rmsle"] / base["rmsle"], settings.rmsle_ratio))
     if segment["bias"] is not None:
-        levels.append(level(abs(segment["bias"]), settings.bias))
+        levels.append(level(abs(segment["bias"] - (base["bias"] or 0.0)), settings.bias))
     if segment["coverage"] is not None:
         levels.append(level(expected - segment["coverage"], settings.coverage_drop))
     enough = segment["priced"] >= settings.min_outcomes

@@ -109,30 +109,32 @@ def _window_json(window: dict[str, Any]) -> dict[str, Any]:
 _Result = tuple[str, str, int, float | None, float | None, str, dict[str, Any] | None]
 
 
+def _rated(measure: str, subject: str, rows: int, entry: dict[str, Any]) -> _Result:
+    return (measure, subject, rows, entry["rate"], entry["reference"], entry["verdict"], None)
+
+
 def _results(window: dict[str, Any]) -> Iterator[_Result]:
     for entry in window["fields"]:
         detail = {k: entry[k] for k in ("missing", "reference_missing", "invalid", "unseen_share")}
         detail |= {"largest_shift": entry["largest_shift"], "reasons": entry["reasons"]}
         yield ("field", entry["field"], entry["rows"], entry["psi"], None, entry["verdict"], detail)
     rejected, price = window["rejected"], window["price"]
-    yield (
-        "rejected_rate", "all", window["rows"], rejected["rate"], rejected["reference"],
-        rejected["verdict"], None,
-    )  # fmt: skip
+    yield _rated("rejected_rate", "all", window["rows"], rejected)
     for kind, entry in window["warnings"].items():
-        yield (
-            "warning_rate", kind, price["rows"], entry["rate"], entry["reference"],
-            entry["verdict"], None,
-        )  # fmt: skip
+        yield _rated("warning_rate", kind, price["rows"], entry)
     medians = {"median": price["median"], "reference_median": price["reference_median"]}
     yield ("price_psi", "all", price["rows"], price["psi"], None, price["verdict"], medians)
     for segment in window["accuracy"]:
         for measure, rows in (("rmsle", "priced"), ("bias", "priced"), ("coverage", "ranged")):
             yield (
-                measure, segment["segment"], segment[rows], segment[measure],
-                segment["reference"][measure], segment["verdict"],
+                measure,
+                segment["segment"],
+                segment[rows],
+                segment[measure],
+                segment["reference"][measure],
+                segment["verdict"],
                 {"outcomes": segment["outcomes"]},
-            )  # fmt: skip
+            )
 
 
 def _window_rows(window: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -44,8 +44,11 @@ def test_adding_is_idempotent_and_never_replaces_a_sale(store: Any) -> None:
     )
     summary = audit.add_outcomes(first)
     assert (summary.rows, summary.added, summary.already_recorded, summary.rejected) == (
-        3, 3, 0, [],
-    )  # fmt: skip
+        3,
+        3,
+        0,
+        [],
+    )
     again = audit.add_outcomes(first)
     assert (again.added, again.already_recorded, again.rejected) == (0, 3, [])
     unknown = ids[0][:-8] + "000000ff"  # a row the call does not have

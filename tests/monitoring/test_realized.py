@@ -95,3 +95,24 @@ def test_realized_accuracy_equals_a_direct_computation(store: Any) -> None:
         ).all()
     whole = _direct(pooled)
     assert {m: pytest.approx(whole[m], rel=1e-12) for m, _ in stored} == dict(stored)
+
+
+def test_prices_that_went_wrong_alert_and_right_ones_do_not(store: Any) -> None:
+    """Sales of 700 houses at their recorded prices keep realized accuracy ok; the same
+    houses sold a day later for three quarters of those prices (a market that fell)
+    alert on RMSLE, bias and coverage, while their inputs raise no drift."""
+    for day, factor in ((0, 1.0), (1, 0.75)):
+        frame = drawn(700, seed=13)
+        result = record(frame, DAY + timedelta(days=day))
+        sold = frame["SalePrice"].to_numpy(dtype=float) * factor
+        audit.add_outcomes(
+            pd.DataFrame({"prediction_id": result["prediction_ids"], "sale_price": sold})
+        )
+    report = monitor(every="day", since=DAY, until=DAY + timedelta(days=2))
+    (right, wrong) = ({s["segment"]: s for s in w["accuracy"]}["all"] for w in report.windows)
+    assert (right["verdict"], wrong["verdict"]) == ("ok", "alert")
+    assert wrong["bias"] == pytest.approx(right["bias"] - np.log(0.75))
+    assert wrong["rmsle"] / wrong["reference"]["rmsle"] > 1.5
+    assert wrong["reference"]["coverage"] - wrong["coverage"] > 0.1
+    assert [w["verdict"] for w in report.windows] == ["ok", "alert"]
+    assert all(f["verdict"] == "ok" for w in report.windows for f in w["fields"])
