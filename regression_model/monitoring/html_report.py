@@ -98,10 +98,11 @@ def _window_rows(report: MonitorReport) -> str:
             + _cell(accuracy.get("rmsle"), "number")
             + _cell(accuracy.get("coverage"), "percent")
             + _cell(window["verdict"], "verdict")
+            + _cell(report.why(window))
             + "</tr>"
         )
     head = ["window", "rows", "rejected", "warned", "price PSI", "fields warn / alert"]
-    return _table([*head, "sales", "RMSLE", "coverage", "verdict"], rows)
+    return _table([*head, "sales", "RMSLE", "coverage", "verdict", "why"], rows)
 
 
 def _timelines(report: MonitorReport) -> str:
@@ -171,7 +172,7 @@ def _field_plots(report: MonitorReport) -> str:
             series.append(
                 (f"{peak['start']:%Y-%m-%d} (PSI {field['psi']:.2f})", field["bins"]["current"])
             )
-        figure = _figure(5.5, 3)
+        figure = _figure(5.2, 3)
         axis = figure.add_subplot()
         labels, width = entry["bins"]["labels"], 0.8 / len(series)
         for number, (name, shares) in enumerate(series):

@@ -54,6 +54,23 @@ class MonitorReport:
         chosen = self.overall if window is None else window
         return [f for f in chosen["fields"] if f["verdict"] in ("warn", "alert")]
 
+    @staticmethod
+    def why(window: dict[str, Any]) -> str:
+        """What in a window warns or alerts, in a few words ("" when nothing does)."""
+        moved = ("warn", "alert")
+        fields = [f["field"] for f in window["fields"] if f["verdict"] in moved]
+        kinds = [k for k, entry in window["warnings"].items() if entry["verdict"] in moved]
+        segments = [s["segment"] for s in window["accuracy"] if s["verdict"] in moved]
+        parts = [f"fields {', '.join(fields)}"] if fields else []
+        if window["rejected"]["verdict"] in moved:
+            parts.append(f"rejected {window['rejected']['rate']:.1%}")
+        parts += [f"warned {kind}" for kind in kinds]
+        if window["price"]["verdict"] in moved:
+            parts.append(f"prices (PSI {window['price']['psi']:.2f})")
+        if segments:
+            parts.append(f"accuracy of {', '.join(segments)}")
+        return "; ".join(parts)
+
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON values (times in ISO 8601)."""
         return {

@@ -32,8 +32,9 @@ def _window_line(window: dict[str, Any], label: str) -> str:
         f"{_percent(warned):>7} {_number(window['price']['psi'], 2):>9} {_counts(window):>10} "
         f"{'-' if accuracy is None else format(accuracy['outcomes'], ','):>7} "
         f"{_number(None if accuracy is None else accuracy['rmsle']):>6} "
-        f"{_percent(None if accuracy is None else accuracy['coverage']):>8}  {window['verdict']}"
-    )
+        f"{_percent(None if accuracy is None else accuracy['coverage']):>8}  "
+        f"{window['verdict']:<8} {MonitorReport.why(window)}"
+    ).rstrip()
 
 
 def _field_lines(report: MonitorReport) -> list[str]:
@@ -109,7 +110,7 @@ def render_table(report: MonitorReport) -> str:
         *report.notes,
         "",
         f"{'window':<17} {'rows':>10} {'rejected':>8} {'warned':>7} {'price PSI':>9} "
-        f"{'warn/alert':>10} {'sales':>7} {'RMSLE':>6} {'coverage':>8}  verdict",
+        f"{'warn/alert':>10} {'sales':>7} {'RMSLE':>6} {'coverage':>8}  verdict  why",
     ]
     rows = [_window_line(w, w["start"].strftime("%Y-%m-%d")) for w in report.windows]
     rows.append(_window_line(report.overall, "whole period"))

@@ -10,6 +10,7 @@ images that did not decode, and takes a screenshot of the whole page.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -109,7 +110,7 @@ def _errors(events: list[dict[str, Any]]) -> list[str]:
     return found
 
 
-def _drive(pipe: _Pipe, url: str, width: int) -> Rendered:
+def _drive(pipe: _Pipe, url: str, width: int, most_height: int | None) -> Rendered:
     target = pipe.send("Target.createTarget", url="about:blank")["targetId"]
     session = pipe.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
     for domain in ("Page", "Runtime", "Log"):
@@ -135,16 +136,26 @@ def _drive(pipe: _Pipe, url: str, width: int) -> Rendered:
         deviceScaleFactor=1,
         mobile=False,
     )
-    shot = pipe.send("Page.captureScreenshot", session, format="png", captureBeyondViewport=True)
-    import base64
-
+    clip = {
+        "x": 0,
+        "y": 0,
+        "width": width,
+        "height": min(height, most_height or height),
+        "scale": 1,
+    }
+    shot = pipe.send(
+        "Page.captureScreenshot", session, format="png", captureBeyondViewport=True, clip=clip
+    )
     rendered.screenshot = base64.b64decode(shot["data"])
     rendered.errors = _errors(pipe.events)
     return rendered
 
 
-def render(page: Path, width: int = 1200, timeout: float = 60.0) -> Rendered:
-    """Render ``page`` (a local file) in headless Chromium with a fresh profile.
+def render(
+    page: Path, width: int = 1200, most_height: int | None = None, timeout: float = 60.0
+) -> Rendered:
+    """Render ``page`` (a local file) in headless Chromium with a fresh profile; the
+    screenshot holds the whole page, or its top ``most_height`` pixels.
 
     Raises
     ------
@@ -169,7 +180,7 @@ def render(page: Path, width: int = 1200, timeout: float = 60.0) -> Rendered:
         os.close(to_write)
         pipe = _Pipe(to_browser, from_browser, timeout)
         try:
-            rendered = _drive(pipe, page.resolve().as_uri(), width)
+            rendered = _drive(pipe, page.resolve().as_uri(), width, most_height)
             pipe.send("Browser.close")
         finally:
             pipe.out.close()

@@ -17,7 +17,7 @@ from regression_model.model import load_model
 from regression_model.monitoring import monitor
 from regression_model.store.tables import models
 from regression_model.training.profile import input_profile, profile_fields
-from tests.monitoring.conftest import DAY, PLANTED, drawn, plant, record
+from tests.monitoring.houses import DAY, PLANTED, drawn, plant, record
 
 
 def _flagged(window: dict[str, Any]) -> dict[str, str]:

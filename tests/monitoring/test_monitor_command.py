@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text, update
 
 from regression_model.cli import main
 from regression_model.store.tables import models, monitor_results, monitor_runs
-from tests.monitoring.conftest import DAY, drawn, plant, record
+from tests.monitoring.houses import DAY, drawn, plant, record
 
 WEEK = ["--since", DAY.isoformat(), "--until", (DAY + timedelta(days=7)).isoformat()]
 

@@ -16,7 +16,7 @@ from regression_model import audit
 from regression_model.cli import main
 from regression_model.errors import InputFileError, InvalidInputError
 from regression_model.store.tables import outcomes
-from tests.monitoring.conftest import DAY, drawn, record
+from tests.monitoring.houses import DAY, drawn, record
 
 
 def _stored(store: Any) -> dict[str, tuple[float, date | None]]:

@@ -11,7 +11,7 @@ import pytest
 
 from regression_model.predict import make_prediction
 from regression_model.store.monitored import monitored_chunks, read_transaction
-from tests.monitoring.conftest import DAY, drawn, record
+from tests.monitoring.houses import DAY, drawn, record
 
 
 def test_a_monitor_read_holds_no_writer_up(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:

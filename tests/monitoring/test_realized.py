@@ -16,7 +16,7 @@ from regression_model import audit
 from regression_model.monitoring import monitor
 from regression_model.store.tables import monitor_results
 from regression_model.training.intervals import BAND_NAMES, PRICE_BANDS
-from tests.monitoring.conftest import DAY, drawn, record
+from tests.monitoring.houses import DAY, drawn, record
 
 
 def _sold(frame: pd.DataFrame, result: dict[str, Any]) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import pytest
 from regression_model import audit
 from regression_model.cli import main
 from tests.monitoring.browser import chromium, render
-from tests.monitoring.conftest import DAY, drawn, plant, record
+from tests.monitoring.houses import DAY, drawn, plant, record
 
 pytestmark = [
     pytest.mark.skipif(
