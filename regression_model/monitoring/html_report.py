@@ -262,6 +262,19 @@ def write_html_report(report: MonitorReport, path: str | Path) -> Path:
         When matplotlib (the ``report`` extra) is not installed.
     OutputFileError
         When the page cannot be written there.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from datetime import datetime, timezone
+    >>> from regression_model.data import load_dataset
+    >>> from regression_model.monitoring import monitor, write_html_report
+    >>> from regression_model.predict import make_prediction
+    >>> started = datetime.now(timezone.utc)
+    >>> result = make_prediction(input_data=load_dataset(file_name="train.csv"))
+    >>> page = pathlib.Path(tempfile.mkdtemp()) / "report.html"
+    >>> write_html_report(monitor(since=started, record=False), page).read_text()[:15]
+    '<!DOCTYPE html>'
     """
     try:
         import matplotlib  # noqa: F401

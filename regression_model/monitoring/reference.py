@@ -69,20 +69,36 @@ def number_bins(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
     return bins
 
 
+# The type of each object of an array, and the types compared with (as Any:
+# numpy's stubs take no type objects as ufunc operands).
+_type_of = np.frompyfunc(type, 1, 1)
+_NONE: Any = type(None)
+_TEXT: Any = str
+_WHOLE: Any = int
+_REAL: Any = float
+
+
 def numbers_of(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A stored column as float64 (NaN where missing), and which values are not
     numbers at all (text, booleans: neither missing nor counted in a bin)."""
     if values.dtype.kind in "iuf":
         return values.astype(np.float64, copy=False), np.zeros(len(values), dtype=bool)
+    kinds = _type_of(values)  # objects (records, mixed cells): typed in one pass
+    numeric = np.equal(kinds, _WHOLE) | np.equal(kinds, _REAL)
+    invalid = ~numeric & np.not_equal(kinds, _NONE)
     numbers = np.full(len(values), math.nan)
-    invalid = np.zeros(len(values), dtype=bool)
-    for row, value in enumerate(values.tolist()):  # cells kept one by one: rare
-        kind = type(value)
-        if kind is int or kind is float:
-            numbers[row] = value
-        elif value is not None:
-            invalid[row] = True
+    try:
+        numbers[numeric] = values[numeric].astype(np.float64)
+    except OverflowError:  # a whole number too large for a float: beyond every bin
+        numbers[numeric] = [_as_float(v) for v in values[numeric].tolist()]
     return numbers, invalid
+
+
+def _as_float(value: float) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def category_text(values: np.ndarray) -> np.ndarray:
@@ -100,9 +116,9 @@ def category_text(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind == "b":
         return values.astype(str).astype(object)
     text = values.astype(object, copy=True)
-    for row, value in enumerate(text.tolist()):
-        if value is not None and type(value) is not str:
-            text[row] = _as_text(value)
+    kinds = _type_of(text)
+    for row in np.flatnonzero(np.not_equal(kinds, _TEXT) & np.not_equal(kinds, _NONE)).tolist():
+        text[row] = _as_text(text[row])  # numbers or booleans in a category field: rare
     return text
 
 

@@ -26,6 +26,25 @@ class MonitorReport:
     ``warnings`` (by kind), ``price`` and ``accuracy`` (by segment: sales,
     ``rmsle``, ``bias``, ``coverage``, their ``reference`` and a verdict).
     ``verdict`` is the worst of them all: ``ok``, ``warn`` or ``alert``.
+
+    Examples
+    --------
+    >>> import json
+    >>> from datetime import datetime, timezone
+    >>> from regression_model.data import load_dataset
+    >>> from regression_model.monitoring import monitor
+    >>> from regression_model.predict import make_prediction
+    >>> started = datetime.now(timezone.utc)
+    >>> houses = load_dataset(file_name="train.csv")
+    >>> houses["OverallQual"] = (houses["OverallQual"] + 1).clip(upper=10)
+    >>> result = make_prediction(input_data=houses)
+    >>> report = monitor(since=started, record=False)
+    >>> [(f["field"], f["verdict"]) for f in report.flagged()], report.exit_code
+    ([('OverallQual', 'alert')], 3)
+    >>> report.why(report.overall)
+    'fields OverallQual'
+    >>> json.loads(report.to_json())["overall"]["rows"]
+    1460
     """
 
     run_id: str

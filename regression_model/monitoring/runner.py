@@ -147,7 +147,47 @@ def monitor(
 ) -> MonitorReport:
     """Compare the stored predictions of one model with its reference profile.
 
-    See ``regression_model.monitoring`` for what is measured and judged.
+    Parameters
+    ----------
+    since, until : datetime, optional
+        The period ``[since, until)`` (a naive time is UTC); by default from
+        the start of the window of the model's first record, to now.
+    version : str, optional
+        The model version; by default the newest model with records in the
+        period. One run reads one model.
+    every : {"day", "week", "month"}
+        The windows: calendar days, ISO weeks or months, in UTC.
+    record : bool
+        Write the run and its results to the store (``monitor_runs``,
+        ``monitor_results``).
+    config : Config, optional
+        Whose ``monitoring`` thresholds judge; the package's own by default.
+    store : PredictionStore, optional
+        The store to read; the one in force by default.
+
+    Returns
+    -------
+    MonitorReport
+        Every measure of every window and of the whole period, with its
+        verdict; ``exit_code`` is 3 when an alert fired, else 0.
+
+    Raises
+    ------
+    MonitoringError
+        When persistence is off, the store holds no records of the model in
+        the period, or the model left no reference profile.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> from regression_model.data import load_dataset
+    >>> from regression_model.monitoring import monitor
+    >>> from regression_model.predict import make_prediction
+    >>> started = datetime.now(timezone.utc)
+    >>> result = make_prediction(input_data=load_dataset(file_name="train.csv"))
+    >>> report = monitor(since=started, record=False)
+    >>> report.records, len(report.overall["fields"]), report.verdict, report.exit_code
+    (1460, 79, 'ok', 0)
     """
     from regression_model.audit import URL_VARIABLE, get_store
 

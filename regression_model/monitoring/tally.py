@@ -13,6 +13,7 @@ turned into columns first.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections import Counter
@@ -110,13 +111,13 @@ def _columns(blob: bytes, names: list[str]) -> tuple[int, dict[str, np.ndarray]]
     n_rows, inputs = decode_columns(blob)
     if isinstance(inputs, dict):
         return n_rows, {name: values for name, (values, _types) in inputs.items()}
-    columns = {}
-    for name in names:  # records whose keys may differ: a column per field
-        if any(name in row for row in inputs):
-            column = np.empty(n_rows, dtype=object)
-            column[:] = [row.get(name) for row in inputs]
-            columns[name] = column
-    return n_rows, columns
+    # Records whose keys may differ: each row's values of the fields, in one
+    # flat array of objects (a value that is a list stays one object), then a
+    # column per field. None where a record lacks the field.
+    cells = itertools.chain.from_iterable(map(row.get, names) for row in inputs)
+    table = np.fromiter(cells, dtype=object, count=n_rows * len(names))
+    table = table.reshape(n_rows, len(names))
+    return n_rows, {name: table[:, number] for number, name in enumerate(names)}
 
 
 class Tally:

@@ -89,13 +89,20 @@ def _accuracy_lines(report: MonitorReport) -> list[str]:
         f"{'segment':<28} {'sales':>7} {'RMSLE (training)':>17} {'bias':>7} "
         f"{'coverage (training)':>20}",
     ]
-    for s in segments:
+    judged = [s for s in segments if s["verdict"] != "few_rows"]
+    for s in judged:
         reference = s["reference"]
         rmsle = f"{_number(s['rmsle'])} ({_number(reference['rmsle'])})"
         coverage = f"{_percent(s['coverage'])} ({_percent(reference['coverage'])})"
         lines.append(
             f"{s['segment'][:28]:<28} {s['outcomes']:>7,} {rmsle:>17} {_number(s['bias']):>7} "
             f"{coverage:>20}  {s['verdict']}"
+        )
+    if len(judged) < len(segments):
+        fewest = report.thresholds["min_outcomes"]
+        lines.append(
+            f"({len(segments) - len(judged)} segments of fewer than {fewest} sales are not "
+            "judged: see --format json or --report)"
         )
     return lines
 

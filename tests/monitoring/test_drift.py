@@ -102,3 +102,31 @@ def test_records_sent_as_lists_of_dicts_count_like_frames(store: Any) -> None:
     for left, right in zip(by_frame["fields"], by_records["fields"], strict=True):
         assert left["bins"] == right["bins"], left["field"]
         assert left["missing"] == right["missing"], left["field"]
+
+
+def test_values_of_the_wrong_type_are_counted_not_dropped(store: Any) -> None:
+    """Records holding what a field cannot hold (text and a list where a number
+    belongs, a 400-digit number, a boolean, a number where a category belongs) are
+    stored as sent; monitoring counts each in its field: the text, list and boolean as
+    of the wrong type, the huge number beyond the last bin, the number as an unseen
+    category; every row is counted once in every field."""
+    base = {"OverallQual": 6, "Neighborhood": "NAmes", "YrSold": 2009, "GrLivArea": 1200}
+    rows = [
+        {**base, "GrLivArea": "1500"},
+        {**base, "LotArea": [8450]},
+        {**base, "LotArea": 10**400},
+        {**base, "LotArea": True},
+        {**base, "Street": 7},
+        {**base, "LotArea": 9000},
+    ]
+    record(rows, DAY)
+    report = monitor(every="day", since=DAY, until=DAY + timedelta(days=1), record=False)
+    fields = {f["field"]: f for f in report.overall["fields"]}
+    assert fields["GrLivArea"]["invalid"] == 1 and fields["GrLivArea"]["missing"] == 0
+    lot = fields["LotArea"]
+    assert (lot["invalid"], round(lot["missing"] * 6)) == (2, 2)  # two rows lack it
+    assert lot["bins"]["current"][-2] == pytest.approx(1 / 6)  # 10**400: above the last edge
+    assert fields["Street"]["unseen_share"] == pytest.approx(1 / 6)
+    assert report.unseen == {"Street": {"7": 1}}
+    assert all(f["rows"] == 6 for f in report.overall["fields"])
+    assert all(sum(f["bins"]["current"]) == pytest.approx(1) for f in report.overall["fields"])
