@@ -114,6 +114,7 @@ def _count(
         view = tally.add(window, chunk)
         if chunk.call_id in sales:
             realized.add(window, view, *sales[chunk.call_id])
+    tally.flush()
     return tally, realized, sum(len(rows) for rows, _ in sales.values())
 
 

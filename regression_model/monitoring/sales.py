@@ -12,6 +12,7 @@ Parquet, a column missing) raises ``InputFileError`` or ``InvalidInputError``.
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -80,6 +81,8 @@ def _day(value: Any) -> tuple[bool, date | None]:
 def _check(row: int, record: Mapping[str, Any]) -> Sale | str:
     """A row as a sale, or what is wrong with it."""
     given = record.get("prediction_id")
+    if isinstance(given, uuid.UUID):
+        given = str(given)
     parsed = parse_row_id(given) if isinstance(given, str) else None
     if given is None or (isinstance(given, float) and math.isnan(given)) or given == "":
         return "prediction_id is missing"
