@@ -70,8 +70,10 @@ def build(url: str, records: int, rows_per_call: int, form: str) -> None:
     )
 
 
-def run_once(url: str) -> tuple[float, float, int]:
-    """One monitor in a fresh process: wall seconds, peak RSS in MB, exit code."""
+def run_once(url: str) -> tuple[float, float, int, float]:
+    """One monitor in a fresh process: wall seconds, peak RSS in MB, exit code,
+    and CPU seconds (user and system: what the machine's other load does not
+    stretch)."""
     command = [
         str(Path(sys.executable).with_name("regression-model")),
         "monitor",
@@ -87,7 +89,8 @@ def run_once(url: str) -> tuple[float, float, int]:
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
-    return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), cpu
 
 
 def main() -> None:
@@ -112,9 +115,16 @@ def main() -> None:
         f"{url.split(':', 1)[0]}; {args.records:,} records in calls of {args.rows_per_call:,} "
         f"rows ({args.form}), {DAYS} daily windows"
     )
-    print("rounds (s, MB, exit):", ", ".join(f"{s:.2f} s {m:.0f} MB {c}" for s, m, c in rounds))
+    print(
+        "rounds (wall, CPU, peak RSS, exit):",
+        ", ".join(f"{s:.2f} s {u:.2f} s {m:.0f} MB {c}" for s, m, c, u in rounds),
+    )
     verdict = "met" if seconds <= GOAL_SECONDS else f"missed by {seconds - GOAL_SECONDS:.1f} s"
-    print(f"full monitor: median {seconds:.2f} s (goal <= {GOAL_SECONDS:.0f} s: {verdict})")
+    cpu = statistics.median(r[3] for r in rounds)
+    print(
+        f"full monitor: median {seconds:.2f} s (goal <= {GOAL_SECONDS:.0f} s: {verdict}); "
+        f"median CPU {cpu:.2f} s; load average {os.getloadavg()[0]:.1f}"
+    )
     verdict = "met" if memory < GOAL_MB else f"missed by {memory - GOAL_MB:.0f} MB"
     print(f"peak memory: {memory:.0f} MB (goal < {GOAL_MB:.0f} MB: {verdict})")
 
