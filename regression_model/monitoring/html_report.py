@@ -32,8 +32,9 @@ _MOST_FIELDS = 24
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}
-td,th{border-bottom:1px solid #ddd;padding:.25em .6em;text-align:right}
+td,th{border-bottom:1px solid #ddd;padding:.25em .6em;text-align:right;white-space:nowrap}
 td:first-child,th:first-child{text-align:left}
+td:last-child,th:last-child{text-align:left;white-space:normal}
 .ok{color:#1a7f37}.warn{color:#9a6700;font-weight:bold}.alert{color:#cf222e;font-weight:bold}
 .few_rows{color:#777}.verdict{font-size:1.4em}
 figure{display:inline-block;margin:.5em}figcaption{font-size:.85em;color:#555}
@@ -68,6 +69,8 @@ def _cell(value: Any, kind: str = "") -> str:
         return f"<td>{value:.1%}</td>"
     if kind == "number":
         return f"<td>{value:.3f}</td>"
+    if isinstance(value, int):
+        return f"<td>{value:,}</td>"
     if kind == "verdict":
         return f'<td class="{html.escape(value)}">{html.escape(value)}</td>'
     return f"<td>{html.escape(str(value))}</td>"
@@ -89,7 +92,7 @@ def _window_rows(report: MonitorReport) -> str:
         rows.append(
             "<tr>"
             + _cell(label)
-            + _cell(f"{window['rows']:,}")
+            + _cell(window["rows"])
             + _cell(window["rejected"]["rate"], "percent")
             + _cell(window["warnings"].get("any", {}).get("rate"), "percent")
             + _cell(window["price"]["psi"], "number")
