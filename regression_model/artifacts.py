@@ -40,6 +40,7 @@ __all__ = [
     "load_verified_pipeline",
     "manifest_path_for",
     "plan_path_for",
+    "profile_path_for",
     "read_manifest",
     "read_verified_bytes",
     "read_verified_text",
@@ -70,6 +71,12 @@ def artifact_name(config: Config, version: str | None = None) -> str:
 def plan_path_for(artifact: Path) -> Path:
     """The scoring plan spec lives beside its artifact, as .plan.json."""
     return artifact.with_suffix(".plan.json")
+
+
+def profile_path_for(artifact: Path) -> Path:
+    """The reference profile monitoring compares with lives beside its artifact,
+    as .profile.json."""
+    return artifact.with_suffix(".profile.json")
 
 
 def manifest_path_for(artifact: Path) -> Path:

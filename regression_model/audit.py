@@ -43,6 +43,7 @@ __all__ = [
     "DISABLED",
     "TIMEOUT_VARIABLE",
     "URL_VARIABLE",
+    "add_outcomes",
     "default_sqlite_path",
     "export_records",
     "find",
@@ -56,8 +57,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when a store is in use
+    from collections.abc import Mapping, Sequence
+
     import pandas as pd
 
+    from regression_model.monitoring.sales import OutcomeSummary
     from regression_model.store.store import PredictionStore
 
 
@@ -317,3 +321,70 @@ def reproduce(prediction_id: str, *, rel_tol: float = 1e-9) -> dict[str, Any]:
     if record is None:
         raise KeyError(f"no prediction {prediction_id!r} in the store")
     return replay_record(record, _require_store(), rel_tol=rel_tol)
+
+
+def add_outcomes(
+    outcomes: pd.DataFrame | Sequence[Mapping[str, Any]] | str | Path,
+) -> OutcomeSummary:
+    """Record the sale prices of predicted houses, for monitoring's realized
+    accuracy (``regression-model monitor``).
+
+    Parameters
+    ----------
+    outcomes : DataFrame, list of dict, or path of a CSV or Parquet file
+        ``prediction_id`` (as ``make_prediction`` returned it), ``sale_price``
+        (dollars, above 0) and optionally ``sold_on`` (an ISO date); other
+        columns are not read.
+
+    Returns
+    -------
+    OutcomeSummary
+        ``rows``; ``added``; ``already_recorded`` (the same sale recorded
+        before: adding is idempotent); ``rejected``, one dict per rejected
+        row: ``row`` (0-based), ``prediction_id`` and ``message`` (not a
+        prediction id, no such prediction in the store, not a price, not a
+        date, or a different sale already recorded for it: an outcome is
+        never replaced).
+
+    Raises
+    ------
+    InputFileError, InvalidInputError
+        When the table itself cannot be read, or lacks a column.
+
+    Rows are recorded 50,000 at a time, each batch in its own transaction, so a
+    long file never holds scoring up; a run that fails midway can be repeated.
+
+    Examples
+    --------
+    >>> from regression_model import audit
+    >>> from regression_model.predict import make_prediction
+    >>> result = make_prediction(input_data=[{"OverallQual": 6, "GrLivArea": 1200,
+    ...                                       "Neighborhood": "NAmes", "YrSold": 2009}])
+    >>> sale = {"prediction_id": result["prediction_ids"][0], "sale_price": 141000}
+    >>> summary = audit.add_outcomes([sale, {"prediction_id": "nope", "sale_price": 1}])
+    >>> summary.added, summary.rejected[0]["message"]
+    (1, "prediction_id 'nope' is not a prediction id (a UUID make_prediction returned)")
+    >>> audit.add_outcomes([sale]).already_recorded
+    1
+    """
+    from regression_model.monitoring.sales import OutcomeSummary, checked_sales, sale_tables
+    from regression_model.store.monitored import write_transaction
+    from regression_model.store.outcomes import record_sales
+
+    store = _require_store()
+    summary = OutcomeSummary()
+    refused: list[tuple[int, str]] = []
+    ids: dict[int, str] = {}
+    for table in sale_tables(outcomes):
+        sales, rejected = checked_sales(table, summary.rows)
+        summary.rows += len(table)
+        summary.rejected += rejected
+        with write_transaction(store, "record the outcomes") as connection:
+            counts = record_sales(connection, sales)
+        summary.added += counts.added
+        summary.already_recorded += counts.already_recorded
+        refused += counts.refused
+        ids |= {sale.position: sale.prediction_id for sale in sales}
+    summary.rejected += [{"row": r, "prediction_id": ids[r], "message": m} for r, m in refused]
+    summary.rejected.sort(key=lambda item: int(item["row"]))
+    return summary

@@ -20,6 +20,7 @@ __all__ = [
     "InvalidInputError",
     "ModelCompatibilityError",
     "ModelNotTrainedError",
+    "MonitoringError",
     "OutputFileError",
     "PackageIndexError",
     "PredictionStoreError",
@@ -81,6 +82,12 @@ class StoreQueryError(PredictionStoreError, ValueError):
     more, an id or a filter that is not text. The message names the argument
     and what it accepts. (Any text is a valid id: one the store never issued
     is simply not found.)"""
+
+
+class MonitoringError(RegressionModelError):
+    """A monitor run cannot run: persistence is off, the store holds no records
+    of the model in the period, or the model that made them left no reference
+    profile. The message says which, and what to do."""
 
 
 class PackageIndexError(RegressionModelError):

@@ -18,6 +18,7 @@ from regression_model.artifacts import (
     artifact_name,
     load_verified_pipeline,
     plan_path_for,
+    profile_path_for,
     read_verified_text,
     verify_artifact,
 )
@@ -35,13 +36,15 @@ __all__ = ["LoadedModel", "load_model"]
 
 @dataclass
 class LoadedModel:
-    """A verified model: its manifest, its scoring plan, and (read on first
+    """A verified model: its manifest, its scoring plan, its reference profile
+    (None for a model trained before profiles were made), and (read on first
     use) the fitted pipeline the plan was derived from."""
 
     path: Path
     manifest: dict[str, Any]
     spec: dict[str, Any]
     plan: ScoringPlan
+    profile: dict[str, Any] | None = None
 
     @property
     def version(self) -> str:
@@ -69,6 +72,7 @@ class LoadedModel:
             config_fingerprint=str(self.manifest.get("config_fingerprint", "")),
             manifest=self.manifest,
             plan=self.spec,
+            profile=self.profile,
         )
 
     @cached_property
@@ -109,7 +113,13 @@ def load_model() -> LoadedModel:
 
         pipeline = load_verified_pipeline(path)
         spec = json.loads(json.dumps(compile_spec(pipeline)))
-    model = LoadedModel(path=path, manifest=manifest, spec=spec, plan=ScoringPlan.from_spec(spec))
+    profile_name = profile_path_for(path).name
+    profile = None
+    if profile_name in manifest.get("files", {}):
+        profile = json.loads(read_verified_text(profile_name, manifest))
+    model = LoadedModel(
+        path=path, manifest=manifest, spec=spec, plan=ScoringPlan.from_spec(spec), profile=profile
+    )
     if pipeline is not None:
         model.pipeline = pipeline
     if model.plan.fallback_steps:

@@ -1,8 +1,9 @@
 """The ``regression-model`` command line: train, predict, info, reproduce, records,
-models, store.
+models, store, monitor, outcomes.
 
-Exit codes: 0 success; 1 some rows rejected (``predict``) or a replay that
-does not match (``reproduce``); 2 usage errors, unusable input or output files,
+Exit codes: 0 success; 1 some rows rejected (``predict``, ``outcomes add``) or
+a replay that does not match (``reproduce``); 3 an alert fired (``monitor``);
+2 usage errors, unusable input or output files,
 and any other package error (nothing was written); 128 + the signal's number
 when stopped by SIGINT (130) or SIGTERM (143). Errors are one line on stderr,
 never a traceback.
@@ -19,6 +20,7 @@ from typing import Any
 from regression_model.cli._commands import predict, records, reproduce, train
 from regression_model.cli._exits import exit_code, signals_as_errors, stdout_closed
 from regression_model.cli._info import info
+from regression_model.cli._monitor import monitor, outcomes
 from regression_model.cli._parser import build_parser
 from regression_model.cli._store import models, store
 from regression_model.errors import RegressionModelError
@@ -43,6 +45,8 @@ COMMANDS: dict[str, Callable[[Any], int]] = {
     "records": records,
     "models": models,
     "store": store,
+    "monitor": monitor,
+    "outcomes": outcomes,
 }
 
 

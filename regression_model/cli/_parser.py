@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 import regression_model
+from regression_model.cli._monitor import add_monitoring_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     upgrade.add_argument("--sql", action="store_true", help="print the SQL, run nothing")
+    add_monitoring_commands(commands, _moment)
     return parser
 
 

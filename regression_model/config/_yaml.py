@@ -27,7 +27,13 @@ from strictyaml import load as load_yaml
 from strictyaml.representation import YAML
 from strictyaml.validators import Validator
 
-from regression_model.config.models import AppConfig, ModelConfig, ScoringConfig, StoreConfig
+from regression_model.config.models import (
+    AppConfig,
+    ModelConfig,
+    MonitoringConfig,
+    ScoringConfig,
+    StoreConfig,
+)
 
 # Plain values by their Python type.
 _SCALARS: dict[Any, Validator] = {str: Str(), int: Int(), float: Float(), bool: Bool()}
@@ -37,6 +43,7 @@ _SCALARS: dict[Any, Validator] = {str: Str(), int: Int(), float: Float(), bool: 
 # package's config.yml).
 STORE_KEY = "prediction_store"
 SCORING_KEY = "scoring"
+MONITORING_KEY = "monitoring"
 
 
 def _validator(annotation: Any) -> Validator:
@@ -80,6 +87,7 @@ SCHEMA = Map(
         **_fields(ModelConfig),
         STORE_KEY: _map(StoreConfig),
         SCORING_KEY: _map(ScoringConfig),
+        MONITORING_KEY: _map(MonitoringConfig),
     }
 )
 

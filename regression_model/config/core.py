@@ -22,6 +22,7 @@ from regression_model.config.models import (
     AppConfig,
     Config,
     ModelConfig,
+    MonitoringConfig,
     ScoringConfig,
     StoreConfig,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "AppConfig",
     "Config",
     "ModelConfig",
+    "MonitoringConfig",
     "ScoringConfig",
     "StoreConfig",
     "create_and_validate_config",
@@ -91,7 +93,7 @@ def parse_config(text: str, *, source: str = "config.yml") -> Config:
 def _validated(document: YAML, text: str, source: str) -> Config:
     data = document.data
     app_keys = set(AppConfig.model_fields)
-    own_sections = {_yaml.STORE_KEY, _yaml.SCORING_KEY}
+    own_sections = {_yaml.STORE_KEY, _yaml.SCORING_KEY, _yaml.MONITORING_KEY}
     model_data = {k: v for k, v in data.items() if k not in app_keys | own_sections}
     problems: list[str] = []
     parts: dict[str, Any] = {}
@@ -100,6 +102,12 @@ def _validated(document: YAML, text: str, source: str) -> Config:
         ("model_config", ModelConfig, model_data, ()),
         ("store_config", StoreConfig, data[_yaml.STORE_KEY], (_yaml.STORE_KEY,)),
         ("scoring_config", ScoringConfig, data[_yaml.SCORING_KEY], (_yaml.SCORING_KEY,)),
+        (
+            "monitoring_config",
+            MonitoringConfig,
+            data[_yaml.MONITORING_KEY],
+            (_yaml.MONITORING_KEY,),
+        ),
     ):
         try:
             parts[name] = model.model_validate(values)

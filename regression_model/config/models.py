@@ -26,12 +26,14 @@ __all__ = [
     "FlaggedSales",
     "IntervalConfig",
     "ModelConfig",
+    "MonitoringConfig",
     "OrdinalMapping",
     "OutOfRangeConfig",
     "PriceRange",
     "ScoringConfig",
     "SplineConfig",
     "StoreConfig",
+    "Threshold",
     "YearsSince",
 ]
 
@@ -79,6 +81,36 @@ class ScoringConfig(_Strict):
     tune_malloc: bool
     pause_collector: bool
     hold_blas_threads: bool
+
+
+class Threshold(_Strict):
+    """A measure's two levels: at or above ``warn`` it warns, at or above ``alert`` it alerts."""
+
+    warn: float = Field(gt=0)
+    alert: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Threshold:
+        if self.warn > self.alert:
+            raise ValueError("warn must not be above alert")
+        return self
+
+
+class MonitoringConfig(_Strict):
+    """When ``regression-model monitor`` warns and alerts; not part of the
+    model's fingerprint."""
+
+    min_rows: int = Field(ge=1)
+    min_outcomes: int = Field(ge=1)
+    psi: Threshold
+    missing_rate_change: Threshold
+    new_category_share: Threshold
+    price_psi: Threshold
+    rejected_rate_change: Threshold
+    warning_rate_change: Threshold
+    rmsle_ratio: Threshold
+    bias: Threshold
+    coverage_drop: Threshold
 
 
 class YearsSince(_Strict):
@@ -219,6 +251,7 @@ class Config:
     model_config: ModelConfig
     store_config: StoreConfig
     scoring_config: ScoringConfig
+    monitoring_config: MonitoringConfig
     # Where the settings came from, to point errors found later (in training)
     # at a line; not part of the fingerprint.
     source_text: str = field(default="", repr=False, compare=False)

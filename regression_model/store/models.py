@@ -31,6 +31,7 @@ class ModelRecord:
     config_fingerprint: str
     manifest: dict[str, Any]
     plan: dict[str, Any]
+    profile: dict[str, Any] | None = None  # what monitoring compares with
 
 
 def remember_model(connection: Connection, model: ModelRecord) -> None:
@@ -43,6 +44,7 @@ def remember_model(connection: Connection, model: ModelRecord) -> None:
         "first_seen": utc(datetime.now(timezone.utc)),
         "manifest": json.dumps(model.manifest, sort_keys=True),
         "plan": json.dumps(model.plan, sort_keys=True, allow_nan=False),
+        "profile": None if model.profile is None else json.dumps(model.profile, sort_keys=True),
     }
     dialect = connection.dialect.name
     if dialect in ("sqlite", "postgresql"):
@@ -65,6 +67,7 @@ def _as_dict(row: Any) -> dict[str, Any]:
         "first_seen": utc(row["first_seen"]),
         "manifest": json.loads(row["manifest"]),
         "plan": json.loads(row["plan"]),
+        "profile": json.loads(row["profile"]) if row["profile"] else None,
     }
 
 

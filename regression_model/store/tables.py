@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     Column,
+    Date,
     DateTime,
     Float,
     Integer,
@@ -30,15 +31,18 @@ __all__ = [
     "calls",
     "metadata",
     "models",
+    "monitor_results",
+    "monitor_runs",
+    "outcomes",
     "prediction_records",
     "store_info",
     "utc",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
-# The schema this version reads and writes (revision 0005; the revisions in
+# The schema this version reads and writes (revision 0006; the revisions in
 # ``revisions/versions`` build the same tables step by step). ``predictions``
 # is the per-row table of schemas 1 and 2, now only read.
 metadata = MetaData()
@@ -103,6 +107,55 @@ models = Table(
     Column("first_seen", DateTime(timezone=True), nullable=False),
     Column("manifest", Text, nullable=False),
     Column("plan", Text, nullable=False),
+    # The reference profile monitoring compares with (schema 6); None for models
+    # trained before profiles were made.
+    Column("profile", Text, nullable=True),
+)
+
+# The sale price of a predicted house, once it sold (``audit.add_outcomes``):
+# one row per prediction id, naming its call and row.
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("prediction_id", String(36), primary_key=True),
+    Column("call_id", String(36), nullable=False, index=True),
+    Column("row_number", Integer, nullable=False),
+    Column("sale_price", Float(precision=53), nullable=False),
+    Column("sold_on", Date, nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# Each ``regression-model monitor`` run, and its results: one row per window,
+# measure and subject (a field, a warning kind, a segment), for dashboards.
+monitor_runs = Table(
+    "monitor_runs",
+    metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("run_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("model_identity", String(64), nullable=False, index=True),
+    Column("model_version", String(64), nullable=False),
+    Column("since", DateTime(timezone=True), nullable=False),
+    Column("until", DateTime(timezone=True), nullable=False),
+    Column("every", String(8), nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("verdict", String(8), nullable=False),
+    Column("thresholds", Text, nullable=False),
+)
+
+monitor_results = Table(
+    "monitor_results",
+    metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("period", String(8), primary_key=True),  # day, week, month, or all
+    Column("window_start", DateTime(timezone=True), primary_key=True),
+    Column("measure", String(32), primary_key=True),
+    Column("subject", String(128), primary_key=True),
+    Column("window_end", DateTime(timezone=True), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("value", Float(precision=53), nullable=True),
+    Column("reference", Float(precision=53), nullable=True),
+    Column("verdict", String(8), nullable=False),
+    Column("detail", Text, nullable=True),
 )
 
 

@@ -129,7 +129,7 @@ def check_url(text: str, source: str = "the store URL") -> URL:
     if importlib.util.find_spec(module) is None:
         raise PredictionStoreError(
             f"{shown} needs the {module} driver, which is not installed: install the "
-            "postgres extra (pip install 'regression-model[postgres]')"
+            "postgres extra (pip install 'ames-price-model[postgres]')"
         )
     if backend == "sqlite":
         _check_sqlite(url, shown)

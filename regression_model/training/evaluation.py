@@ -13,7 +13,7 @@ import logging
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -58,6 +58,8 @@ class CrossValidation:
     beyond_range: np.ndarray  # (seeds, rows): any warning that it lies beyond training
     signals: dict[str, np.ndarray]  # name -> (seeds, rows), as the plan reported them
     labels: dict[str, np.ndarray]  # column -> (seeds, rows): its category after the plan
+    # warning kind -> (seeds, rows): whether the row got a warning of that kind
+    warned: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def residuals(self) -> np.ndarray:
@@ -137,6 +139,7 @@ def cross_validate(
     signals: dict[str, np.ndarray] = {}
     labelled = cfg.prediction_intervals.by_category
     labels = {c: np.empty((len(seeds), n_rows), dtype=object) for c in labelled}
+    warned: dict[str, np.ndarray] = {}
     for s, seed in enumerate(seeds):
         for fold, (train, test) in enumerate(cv_folds(config, seed).split(X)):
             train = train[fit_rows[train]]
@@ -152,6 +155,9 @@ def cross_validate(
                 signals.setdefault(name, np.zeros((len(seeds), n_rows)))[s, test] = values
             for column in labelled:
                 labels[column][s, test] = scored.state.category(column).values()
+            for finding in scored.findings:
+                kind = warned.setdefault(finding.kind, np.zeros((len(seeds), n_rows), dtype=bool))
+                kind[s, test[finding.index]] = True
         logger.info("cross-validation: seed %d of %d done", s + 1, len(seeds))
     return CrossValidation(
         seeds=seeds,
@@ -161,6 +167,7 @@ def cross_validate(
         beyond_range=beyond,
         signals=signals,
         labels=labels,
+        warned=warned,
     )
 
 

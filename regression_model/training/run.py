@@ -23,6 +23,7 @@ from regression_model.artifacts import (
     artifact_name,
     manifest_path_for,
     plan_path_for,
+    profile_path_for,
     save_pipeline,
 )
 from regression_model.config.core import TRAINED_MODEL_DIR, Config, get_config
@@ -47,6 +48,7 @@ from regression_model.training.evaluation import (
 from regression_model.training.intervals import calibrate
 from regression_model.training.manifest import build_manifest, folds_sha256, reference_cv
 from regression_model.training.model_card import build_model_card, reference_summary
+from regression_model.training.profile import build_profile
 from regression_model.versioning import model_fingerprint
 
 __all__ = [
@@ -122,12 +124,18 @@ def run_training(config: Config | None = None, data_path: Path | None = None) ->
     )
     plan_name = plan_path_for(TRAINED_MODEL_DIR / artifact_name(cfg)).name
     manifest["scoring_plan"] = {"file": plan_name, "fallback_steps": spec["fallback_steps"]}
+    profile_name = profile_path_for(TRAINED_MODEL_DIR / artifact_name(cfg)).name
+    profile = json.dumps(build_profile(raw, cv, metrics, cfg), sort_keys=True, allow_nan=False)
     card = build_model_card(manifest, pipeline, y, np.exp(cv.log_predicted))
     path = save_pipeline(
         pipeline_to_persist=pipeline,
         config=cfg,
         manifest=manifest,
-        extra_files={plan_name: json.dumps(spec, indent=1, sort_keys=True) + "\n", **card},
+        extra_files={
+            plan_name: json.dumps(spec, indent=1, sort_keys=True) + "\n",
+            profile_name: profile + "\n",
+            **card,
+        },
     )
     logger.info("wrote %s", path)
     _log_metrics(metrics)  # last, so the log ends with the accuracy

@@ -176,6 +176,7 @@ def test_store_of_1_4_0_upgrades_with_every_record_intact(
         assert [r.getMessage() for r in caplog.records] == [
             "prediction store migrated to schema 4",
             "prediction store migrated to schema 5",
+            "prediction store migrated to schema 6",
         ]
         assert _as_json(found) == expected
         assert {r["model_identity"] for r in found} == {None}
@@ -213,7 +214,7 @@ def test_upgrade_sql_is_printed_and_runs_by_hand(
     assert _as_json(by_hand.find()) == expected
     assert _schema_of(by_hand) == _schema_of(automatic)
     assert main(["store", "upgrade", "--sql"]) == 0
-    assert capsys.readouterr().out.startswith("-- the store is at schema 5")
+    assert capsys.readouterr().out.startswith(f"-- the store is at schema {tables.SCHEMA_VERSION}")
     by_hand.dispose()
     automatic.dispose()
 

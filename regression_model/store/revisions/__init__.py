@@ -1,5 +1,5 @@
 """The prediction store's schema history as Alembic revisions: ``env.py`` and
-``versions/``, one revision per schema version (``0001`` ... ``0005``).
+``versions/``, one revision per schema version (``0001`` ... ``0006``).
 
 Each revision also records its schema number in ``store_info``, the key that
 packages before Alembic read to refuse a store newer than themselves.
