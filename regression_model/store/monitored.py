@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from regression_model.errors import PredictionStoreError
 from regression_model.store.tables import call_chunks, calls, models, prediction_records, utc
 
 if TYPE_CHECKING:
@@ -34,16 +35,36 @@ __all__ = [
 
 @contextmanager
 def read_transaction(store: PredictionStore, action: str) -> Iterator[Connection]:
-    """A transaction that only reads, and holds no writer up."""
-    with store._transaction(action, read_only=True) as connection:
-        yield connection
+    """A transaction that only reads, and holds no writer up; its waits are
+    bounded by the store's timeout, but not the time the caller spends on what
+    it read (see :func:`monitored_chunks`).
+
+    Raises
+    ------
+    PredictionStoreError
+        When there is no store there.
+    """
+    with store._reading(action) as (connection, watch):
+        if connection is None or watch is None:
+            store.require_store()  # raises: "no store at ..."
+            raise PredictionStoreError(f"{store.url}: the store vanished while being read")
+        connection.info[_WATCH] = watch
+        try:
+            yield connection
+        finally:
+            connection.info.pop(_WATCH, None)
 
 
 @contextmanager
 def write_transaction(store: PredictionStore, action: str) -> Iterator[Connection]:
     """A short write transaction (recording outcomes, a run's results)."""
-    with store._transaction(action) as connection:
+    store._prepare_write()
+    with store._transaction(action, store._get_engine()) as (connection, _):
         yield connection
+
+
+# Where a read transaction keeps its watch, for the chunk stream to pause.
+_WATCH = "regression_model.watch"
 
 
 def calls_by_model(
@@ -137,4 +158,10 @@ def monitored_chunks(
         .order_by(calls.c.created_at, calls.c.call_id, call_chunks.c.first_row)
     )
     streamed = connection.execution_options(stream_results=True, yield_per=8)
-    yield from streamed.execute(query)
+    watch = connection.info.get(_WATCH)
+    for chunk in streamed.execute(query):
+        if watch is not None:
+            watch.pause()  # the caller has the chunk: its work is not a wait
+        yield chunk
+        if watch is not None:
+            watch.renew()
