@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from regression_model.scoring import messages
+from regression_model import messages
 from regression_model.scoring.columns import CatColumn, ValidatedBatch
 from regression_model.scoring.intervals import IntervalModel
 from regression_model.scoring.operations import BUILDERS
