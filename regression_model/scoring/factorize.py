@@ -3,14 +3,14 @@ pandas stores text as.
 
 With pyarrow installed pandas keeps text in Arrow arrays, and factorising one
 is a C++ dictionary encode. Without it (the core install) text is an array of
-Python objects, which pandas hashes string by string: more than half the time
-of scoring a large batch. But the cells of such a column are mostly the same
-few objects over and over (``read_csv`` and row selections share one object
-per distinct string), so this module factorises the objects' identities
-first, which is integer work, and only then the few distinct objects by value.
-The identities (addresses) of a column's few distinct objects are told apart
-by a perfect hash, a multiply and a shift per cell (see :func:`_identity_slots`),
-not by pandas' hash table. The result is exactly
+Python objects, which pandas hashes string by string, the largest part of
+scoring a large batch (docs/speed.md). But the cells of such a column are
+mostly the same few objects over and over (``read_csv`` and row selections
+share one object per distinct string), so this module factorises the
+objects' identities first, which is integer work, and only then the few
+distinct objects by value. The identities (addresses) of a column's few
+distinct objects are told apart by a perfect hash, a multiply and a shift per
+cell (see :func:`_identity_slots`), not by pandas' hash table. The result is exactly
 ``pandas.factorize(values, use_na_sentinel=True)``: the same codes and the
 same uniques in order of first appearance.
 """
@@ -146,7 +146,7 @@ def factorize_cells(values: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 # Below this many cells pandas' hash table factorises a column sooner than the
-# perfect hash below is built (about 0.1 ms a column, whatever its length).
+# perfect hash below is built (a cost per column, whatever its length).
 _IDENTITY_FROM_CELLS = 4096
 # The head of a column whose distinct objects a perfect hash is built for,
 # and the most distinct objects it takes: beyond that the cells are mostly
