@@ -20,6 +20,10 @@ import regression_model
 from regression_model.config.core import DATASET_DIR
 from tests.broken_files import BROKEN, base_csv, base_jsonl, without_file_permissions
 
+# Every test here starts the command as a process of its own: none runs in the
+# inner loop (pytest -m "not slow"); tox -e test and CI run them all.
+pytestmark = pytest.mark.slow
+
 
 def cli(
     *args: str, tmp_path: Path, stdin: str | bytes | None = None, prefix: Sequence[str] = ()
@@ -287,7 +291,6 @@ def _recorded(store: Path) -> int:
         return 0
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_interrupted_run_leaves_no_output(stop: signal.Signals, tmp_path: Path) -> None:
     """SIGTERM or SIGINT in the middle of a run: exit 128 + the signal's number, no

@@ -153,6 +153,7 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
     assert _cycles(graph) == []
 
 
+@pytest.mark.slow
 def test_scoring_with_the_store_off_loads_no_heavy_library() -> None:
     """Pricing a house with persistence off imports neither scikit-learn,
     feature-engine, SciPy, SQLAlchemy nor pandas: a record is validated by
