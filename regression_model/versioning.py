@@ -42,6 +42,7 @@ __all__ = [
 MODEL_CODE = (
     "pipeline.py",
     "registry.py",
+    "messages.py",
     "data.py",
     "processing",
     "scoring",

@@ -39,6 +39,7 @@ def new_postgres_database() -> Iterator[str]:
             f"{PG_VARIABLE} is not set: no PostgreSQL server to test against "
             "(.ci/run starts one; see docs/maintaining.md)"
         )
+    pytest.importorskip("psycopg", reason="the postgres extra is not installed")
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 

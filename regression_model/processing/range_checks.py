@@ -17,8 +17,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from regression_model.messages import beyond_range, unusual_combination
 from regression_model.processing._frames import validated_frame
-from regression_model.scoring.messages import beyond_range, unusual_combination
 
 __all__ = [
     "NAMED_FIELDS",

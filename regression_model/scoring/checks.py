@@ -7,8 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from regression_model import tuning
-from regression_model.scoring import messages
+from regression_model import messages, tuning
 from regression_model.scoring.signals import FIELDS_OUT_OF_RANGE, JOINT_DISTANCE
 from regression_model.scoring.state import Finding, Operation, RowState, State, number_column
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from regression_model.scoring import messages
+from regression_model import messages
 from regression_model.scoring.columns import CatColumn, ValidatedBatch
 from regression_model.scoring.intervals import IntervalModel
 from regression_model.scoring.operations import BUILDERS
@@ -108,6 +108,7 @@ class ScoringPlan:
     seen_categories: dict[str, frozenset[str]] = field(default_factory=dict)
     intervals: IntervalModel | None = None  # None: the plan gives no price ranges
     tail: Any = None  # the Pipeline of fallback steps: see attach_pipeline
+    fallback_reason: str | None = None  # why the steps fall back (the compiler's words)
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> ScoringPlan:
@@ -144,7 +145,24 @@ class ScoringPlan:
             fallback_steps=list(spec["fallback_steps"]),
             seen_categories=seen,
             intervals=None if intervals is None else IntervalModel.from_spec(intervals),
+            fallback_reason=spec.get("fallback_reason"),
         )
+
+    @property
+    def fallback_summary(self) -> str:
+        """Whether every step runs in numpy or which steps fall back to the
+        pipeline, and why, in one line (``regression-model info`` shows it).
+
+        Examples
+        --------
+        >>> from regression_model.model import load_model
+        >>> load_model().plan.fallback_summary
+        'numpy plan, no fallback steps'
+        """
+        if not self.fallback_steps:
+            return "numpy plan, no fallback steps"
+        reason = self.fallback_reason or "the plan file does not say why"
+        return f"falls back to the pipeline for steps [{', '.join(self.fallback_steps)}]: {reason}"
 
     def attach_pipeline(self, pipeline: Any) -> None:
         """Give the plan the fitted pipeline's fallback steps, if it has any."""

@@ -7,10 +7,9 @@ rejected row), and the errors and warnings as JSON keyed by row number.
 Inputs from a DataFrame are kept column by column: numbers as their smallest
 exact numpy dtype, everything else as codes into the column's distinct values.
 A list of records is kept as JSON lines, since its rows may have different
-keys. Either way the blob is zlib-compressed (level 1: fast; the packed
-columns of real house data shrink about 3 to 1, since their codes are already
-a byte or two a value). Packing 100k rows takes a fraction of what writing
-one JSON document per row took (docs/prediction-store.md).
+keys. Either way the blob is zlib-compressed at level 1, the fastest: the
+packed columns are codes of a byte or two a value already. What recording
+costs is measured by ``benchmarks/store_cost.py`` (docs/speed.md).
 
 Reading gives back each row as a dict of JSON values (str, int, float, bool,
 None; NaN and infinities become None), the same whichever way it was kept.
@@ -466,8 +465,8 @@ def json_text(record: Mapping[str, Any]) -> str:
 
     Plain values (text, whole numbers, finite floats, None) are written as
     they are; only the others go through :func:`json_value`. House records
-    nearly always hold a NaN, and converting every cell after a failed first
-    try took most of the time of recording a single row.
+    nearly always hold a NaN, so trying the record as it is first, then
+    converting every cell, would nearly always do the work twice.
     """
     cells = {str(k): v if _plain(v) else json_value(v) for k, v in record.items()}
     return json.dumps(cells, allow_nan=False)

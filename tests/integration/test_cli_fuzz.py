@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -218,6 +219,7 @@ def _check_run(fmt: str, data: bytes, done: subprocess.CompletedProcess[str], fo
         store.dispose()
 
 
+@pytest.mark.slow
 @settings(max_examples=max(5, settings.default.max_examples // 4))
 @given(corrupted_files())
 def test_corrupted_files_never_crash_the_cli(case: tuple[str, bytes, int]) -> None:

@@ -22,6 +22,7 @@ from regression_model.training.evaluation import (
 )
 
 
+@pytest.mark.slow
 def test_every_row_is_scored_by_a_model_fitted_without_it(
     config: Config, train_frame: pd.DataFrame
 ) -> None:
