@@ -17,6 +17,7 @@ import sys
 import termios
 import time
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -54,7 +55,7 @@ def test_predict_csv_writes_one_row_per_input_row(tmp_path: Path) -> None:
         "predict", "--input", str(DATASET_DIR / "test.csv"), "--output", str(out), tmp_path=tmp_path
     )
     assert done.returncode == 0, done.stderr
-    assert "scored 1459 of 1459 rows" in done.stderr
+    assert "scored 1,459 of 1,459 rows" in done.stderr
     scored = pd.read_csv(out)
     assert len(scored) == 1459 and scored["prediction"].notna().all()
     assert scored["Id"].tolist() == pd.read_csv(DATASET_DIR / "test.csv")["Id"].tolist()
@@ -450,3 +451,46 @@ def test_reproduce_tells_a_non_id_from_an_id_not_in_the_store(tmp_path: Path) ->
     stored = pd.read_csv(tmp_path / "o.csv").loc[0, "prediction_id"]
     done = cli("reproduce", stored.upper(), tmp_path=tmp_path)
     assert done.returncode == 0 and json.loads(done.stdout)["match"] is True, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("rows", "scored"), [(1, "scored 1 of 1 row "), (3, "scored 3 of 3 rows ")]
+)
+def test_counts_agree_in_number(rows: int, scored: str, tmp_path: Path) -> None:
+    """predict's summary and records' export count in words that agree with the number:
+    "scored 1 of 1 row", "exported 1 record", "exported 3 records", "exported 0 records"."""
+    (tmp_path / "houses.csv").write_bytes(base_csv(rows))
+    done = cli("predict", "--input", "houses.csv", "--output", "o.csv", tmp_path=tmp_path)
+    assert done.returncode == 0 and scored in done.stderr, done.stderr
+    done = cli("records", "--output", "records.csv", tmp_path=tmp_path)
+    assert done.stderr == f"exported {rows} record{'s' if rows > 1 else ''}\n", done.stderr
+    done = cli("records", "--version", "0.0.0", "--output", "none.csv", tmp_path=tmp_path)
+    assert done.stderr == "exported 0 records\n", done.stderr
+
+
+def test_records_output_without_a_format_names_the_format_option(tmp_path: Path) -> None:
+    """records --output x.txt (a suffix that tells no format): one line, exit 2, telling
+    to pass --format (records' option), not predict's --output-format; nothing written."""
+    (tmp_path / "houses.csv").write_bytes(base_csv(1))
+    cli("predict", "--input", "houses.csv", "--output", "o.csv", tmp_path=tmp_path)
+    line = _the_one_line(cli("records", "--output", "x.txt", tmp_path=tmp_path))
+    assert line.startswith("regression-model records: OutputFileError: x.txt: cannot tell"), line
+    assert line.endswith("or pass --format"), line
+    assert not (tmp_path / "x.txt").exists()
+
+
+def test_log_records_carry_their_time_in_iso_8601_utc(tmp_path: Path) -> None:
+    """The command's log records on stderr start with their time as ISO 8601 in UTC to
+    the millisecond (the style of every time the command line prints), whatever the
+    local time zone."""
+    (tmp_path / "houses.csv").write_bytes(base_csv(3))
+    before = datetime.now(timezone.utc)
+    done = cli(
+        "predict", "--input", "houses.csv", "--output", "o.csv", tmp_path=tmp_path,
+        prefix=["env", "TZ=America/New_York"],
+    )  # fmt: skip
+    created = [line for line in done.stderr.splitlines() if "prediction store created" in line]
+    assert len(created) == 1, done.stderr
+    moment, level = created[0].split()[:2]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", moment), moment
+    assert level == "INFO" and abs(datetime.fromisoformat(moment) - before).total_seconds() < 60
