@@ -36,9 +36,10 @@ from tests.broken_files import base_csv, base_jsonl
 
 BASE = {"csv": base_csv(20), "jsonl": base_jsonl(20)}
 COMMAND = Path(sys.executable).with_name("regression-model")  # the installed script
+# Counts have thousands separators, and "row" agrees with the total ("1 of 1 row").
 SUMMARY = re.compile(
-    r"scored (\d+) of (\d+) rows.*; rejected (\d+)(?: \((\d+) of them unreadable, not "
-    r"recorded\))?; (\d+) recorded in the store"
+    r"scored ([\d,]+) of ([\d,]+) rows?.*; rejected ([\d,]+)(?: \(([\d,]+) of them "
+    r"unreadable, not recorded\))?; ([\d,]+) recorded in the store"
 )
 UNWRITTEN = re.compile(r"; ([\d,]+) rows were recorded in the prediction store but not written")
 
@@ -205,7 +206,9 @@ def _check_run(fmt: str, data: bytes, done: subprocess.CompletedProcess[str], fo
             return
         summary = SUMMARY.search(done.stderr)
         assert summary is not None, done.stderr
-        scored, rows, rejected, _, in_store = (int(g or 0) for g in summary.groups())
+        scored, rows, rejected, _, in_store = (
+            int((g or "0").replace(",", "")) for g in summary.groups()
+        )
         written = [json.loads(line) for line in (folder / "out.jsonl").read_text().splitlines()]
         assert [w["row"] for w in written] == list(range(rows))
         assert sum(w["prediction"] is not None for w in written) == scored
