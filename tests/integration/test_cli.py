@@ -120,7 +120,7 @@ def test_errors_file_and_usage_errors(tmp_path: Path) -> None:
     assert cli("reproduce", "no-such-id", tmp_path=tmp_path).returncode == 2
 
 
-@pytest.mark.parametrize("command", [*COMMANDS, "store upgrade"])
+@pytest.mark.parametrize("command", [*COMMANDS, "store upgrade", "outcomes add"])
 def test_every_subcommand_has_help(command: str, tmp_path: Path) -> None:
     """Each subcommand answers --help with its usage and then a description of what it
     does (a paragraph before its arguments), exit 0; ``regression-model --help`` lists
