@@ -33,7 +33,7 @@ def field_ranges(columns: list[str], lower: list[float], upper: list[float]) -> 
         beyond_range, zeros = xp.beyond, xp.zeros
 
         def apply(values: Any) -> None:
-            count = zeros(values)
+            count = zeros(values.n_rows)
             for name, lowest, highest in bounds:
                 found = beyond_range(values[name], lowest, highest)
                 if found is None:

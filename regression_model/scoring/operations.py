@@ -20,7 +20,7 @@ from typing import Any
 from regression_model.registry import REDUCERS
 from regression_model.scoring.checks import field_ranges, joint_range
 from regression_model.scoring.polynomials import piecewise_polynomials
-from regression_model.scoring.primitives import Primitives, both
+from regression_model.scoring.primitives import Primitives, both, table_weight
 from regression_model.scoring.signals import RARE_CATEGORIES
 from regression_model.scoring.state import Operation
 
@@ -128,10 +128,7 @@ def _category_slopes(spec: dict[str, Any]) -> Operation:
     category, folded with the head's weights)."""
     category, variable, target = str(spec["category"]), str(spec["variable"]), str(spec["target"])
     low, high, center = float(spec["lower"]), float(spec["upper"]), float(spec["center"])
-    weights = {str(c): float(w) for c, w in spec["weights"].items()}
-
-    def weight(label: str | None) -> float:
-        return 0.0 if label is None else weights.get(str(label), 0.0)
+    weight = table_weight({str(c): float(w) for c, w in spec["weights"].items()})
 
     def form(xp: Primitives) -> Step:
         weigh, clip = xp.weighing(weight), xp.clip

@@ -261,7 +261,7 @@ def piecewise_polynomials(spec: dict[str, Any]) -> Operation:
         parts = [(c.column, c.of_row if xp.one_row else c.of_column) for c in curves]
 
         def one_at_a_time(values: Any) -> None:
-            total = xp.zeros(values)
+            total = xp.zeros(values.n_rows)
             for column, value_of in parts:
                 total += value_of(values[column], linear_ends)
             values[target] = total

@@ -21,7 +21,7 @@ applied to each entry of the table in a batch, to the label in a row.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,7 @@ __all__ = [
     "both",
     "exp",
     "log_shifted",
+    "table_weight",
 ]
 
 # A rule on one category: its label (None when missing) -> a label or a number.
@@ -59,9 +60,11 @@ class Primitives:
     fill: Callable[[Any, Any], Any]  # (x or cat, value): missing cells get value
     missing: Callable[[Any], Any]  # 1.0 where x or cat is missing, else 0.0
     any_nan: Callable[[Any], bool]
-    zeros: Callable[[Any], Any]  # 0 for each row of the state
+    zeros: Callable[[int], Any]  # 0 for each of n rows
     reduce: Callable[[Callable[..., Any], list[Any]], Any]  # a reducer across columns
     dot: Callable[[np.ndarray, list[Any]], Any]  # weights . columns
+    side_by_side: Callable[[list[Any]], Any]  # columns as a (rows, columns) matrix
+    weighted: Callable[[Any, np.ndarray], Any]  # that matrix times weights
     ends: Callable[[Any, Any], Any]  # exp of the low and the high end of ranges
     # Where x lies beyond [low, high]: (1 or a 0/1 mask, rows, their values),
     # or None when nowhere.
@@ -93,6 +96,16 @@ def exp(value: float) -> float:
         return math.exp(value)
     except OverflowError:
         return math.inf
+
+
+def table_weight(table: Mapping[str, float]) -> Rule:
+    """A table of weights by category as a rule: a category not in the table
+    weighs 0, as does a missing one."""
+
+    def weight(label: Any) -> float:
+        return 0.0 if label is None else table.get(str(label), 0.0)
+
+    return weight
 
 
 def _clip(value: float, low: float, high: float) -> float:
@@ -171,9 +184,11 @@ COLUMNS = Primitives(
     fill=_fill_column,
     missing=_missing_column,
     any_nan=lambda x: bool(np.isnan(x).any()),
-    zeros=lambda state: np.zeros(state.n_rows),
+    zeros=np.zeros,
     reduce=lambda reducer, xs: np.asarray(reducer(np.vstack(xs), axis=0), dtype=np.float64),
     dot=lambda weights, xs: weights @ np.vstack(xs),
+    side_by_side=np.column_stack,
+    weighted=lambda features, weights: features @ weights,
     ends=lambda low, high: np.exp(np.column_stack([low, high])),
     beyond=_beyond_column,
     weighing=lambda rule: lambda cat: cat.lookup(_weights(cat, rule)),
@@ -194,10 +209,12 @@ ONE_ROW = Primitives(
     fill=lambda x, value: value if x is None or x != x else x,
     missing=lambda x: 1.0 if x is None or x != x else 0.0,
     any_nan=math.isnan,
-    zeros=lambda values: 0.0,
+    zeros=lambda n_rows: 0.0,
     # numpy's own reducer: its NaN handling, not Python's max and min.
     reduce=lambda reducer, xs: float(reducer(np.array(xs), axis=0)),
     dot=lambda weights, xs: float(weights @ np.array(xs, dtype=np.float64)),
+    side_by_side=np.array,
+    weighted=lambda features, weights: float(weights @ features),
     ends=lambda low, high: (exp(low), exp(high)),
     beyond=_beyond_row,
     weighing=lambda rule: rule,

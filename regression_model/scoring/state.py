@@ -79,6 +79,8 @@ class RowState(dict[str, Any]):
     its columns of one value would cost a few numpy calls each.
     """
 
+    n_rows = 1
+
     def __init__(self, values: dict[str, Any]) -> None:
         super().__init__(values)
         self.findings: list[Finding] = []
