@@ -52,7 +52,7 @@ class JointDistance:
     >>> distance.of_rows(np.array([[3.0, 4.0]])).tolist()
     [5.0]
     >>> distance.main_fields(np.array([[3.0, 4.0]]), ["a", "b"], 1)
-    ['b']
+    [['b']]
     """
 
     mean: np.ndarray
