@@ -30,15 +30,11 @@ def field_ranges(columns: list[str], lower: list[float], upper: list[float]) -> 
     bounds = list(zip(columns, low.tolist(), high.tolist(), strict=True))
 
     def form(xp: Primitives) -> Callable[[Any], None]:
-        beyond_range, zeros = xp.beyond, xp.zeros
+        beyond_ranges, zeros = xp.beyond, xp.zeros
 
         def apply(values: Any) -> None:
             count = zeros(values.n_rows)
-            for name, lowest, highest in bounds:
-                found = beyond_range(values[name], lowest, highest)
-                if found is None:
-                    continue
-                beyond, rows, cells = found
+            for name, lowest, highest, beyond, rows, cells in beyond_ranges(values, bounds):
                 count += beyond
                 texts = messages.beyond_ranges(name, cells, lowest, highest)
                 values.findings += [

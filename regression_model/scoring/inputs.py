@@ -210,8 +210,16 @@ class RecordsInput(TableInput):
         for record in self._records:
             row = {}
             for name in names:
-                value = self._get(record, name)
-                row[name] = None if _missing(value) else value
+                # _get and _missing written out for the common cells: a single
+                # call's record pays for each of its fields.
+                value = record[name] if name in record else self._get(record, name)
+                kind = type(value)
+                if kind is float:
+                    row[name] = None if value != value else value
+                elif kind is str or kind is int:
+                    row[name] = value
+                else:
+                    row[name] = None if _missing(value) else value
             rows.append(row)
         return rows
 

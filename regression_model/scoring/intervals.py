@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from regression_model.scoring.primitives import COLUMNS, Primitives, table_weight
+from regression_model.scoring.primitives import COLUMNS, ONE_ROW, Primitives, table_weight
 from regression_model.scoring.signals import BEYOND_TRAINING, RARE_CATEGORIES
 
 __all__ = [
@@ -103,7 +103,11 @@ class IntervalModel:
         )
 
     def __post_init__(self) -> None:
-        self._rules = {column: table_weight(table) for column, table in self.tables.items()}
+        rules = [(column, table_weight(table)) for column, table in self.tables.items()]
+        self._tables = {
+            xp.one_row: [(column, xp.weighing(rule)) for column, rule in rules]
+            for xp in (COLUMNS, ONE_ROW)
+        }
 
     def sigma(
         self, features: np.ndarray, categories: Mapping[str, Any], xp: Primitives = COLUMNS
@@ -112,8 +116,8 @@ class IntervalModel:
         :meth:`DifficultyFeatures.numeric` gives them) and its category of
         each column of ``tables`` (a column, or one row's label)."""
         log_sigma = self.intercept + xp.weighted(features, self.weights)
-        for column, rule in self._rules.items():
-            log_sigma += xp.weighing(rule)(categories[column])
+        for column, weigh in self._tables[xp.one_row]:
+            log_sigma += weigh(categories[column])
         return xp.maximum(xp.exp(log_sigma), self.floor)
 
     def bounds(

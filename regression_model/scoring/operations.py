@@ -20,7 +20,7 @@ from typing import Any
 from regression_model.registry import REDUCERS
 from regression_model.scoring.checks import field_ranges, joint_range
 from regression_model.scoring.polynomials import piecewise_polynomials
-from regression_model.scoring.primitives import Primitives, both, table_weight
+from regression_model.scoring.primitives import Lookup, Primitives, Step, both, table_weight
 from regression_model.scoring.signals import RARE_CATEGORIES
 from regression_model.scoring.state import Operation
 
@@ -28,35 +28,11 @@ __all__ = [
     "BUILDERS",
 ]
 
-# What a form returns: the step over a state (State, or RowState for one row).
-Step = Callable[[Any], None]
-
 
 def _cells(primitive: str, column: str, argument: Any) -> Operation:
-    """``column``'s cells become the primitive ``primitive`` of themselves and
-    ``argument``: filled, logged, binarized."""
-
-    def form(xp: Primitives) -> Step:
-        function = getattr(xp, primitive)
-
-        def apply(values: Any) -> None:
-            values[column] = function(values[column], argument)
-
-        return apply
-
-    return both(form)
-
-
-def _missing_indicator(column: str, target: str) -> Operation:
-    def form(xp: Primitives) -> Step:
-        missing = xp.missing
-
-        def apply(values: Any) -> None:
-            values[target] = missing(values[column])
-
-        return apply
-
-    return both(form)
+    """A step on one column that a primitive makes: ``fill``, ``greater``,
+    ``log_shifted``, ``missing`` (see ``Primitives``)."""
+    return both(lambda xp: getattr(xp, primitive)(column, argument))
 
 
 def _subtract(target: str, left: str, right: str) -> Operation:
@@ -81,9 +57,8 @@ def _combine(target: str, columns: list[str], function: str) -> Operation:
 
 
 def _map_categories(column: str, mapping: dict[str, float]) -> Operation:
-    def number(label: str | None) -> float:
-        # Unmapped labels and missing values give NaN, refused below.
-        return math.nan if label is None else float(mapping.get(label, math.nan))
+    # Unmapped labels and missing values give NaN, refused below.
+    number = Lookup({label: float(value) for label, value in mapping.items()}, math.nan).rule
 
     def form(xp: Primitives) -> Step:
         mapped_by, any_nan = xp.weighing(number), xp.any_nan
@@ -100,14 +75,10 @@ def _map_categories(column: str, mapping: dict[str, float]) -> Operation:
 
 
 def _rare_labels(column: str, frequent: list[str], replacement: str) -> Operation:
-    keep = set(frequent)
-
-    def pooled(label: str | None) -> float:
-        """1 for a category too rare to be priced on its own."""
-        return 1.0 if label is not None and label not in keep else 0.0
-
-    def relabel(label: str | None) -> str | None:
-        return replacement if label is not None and label not in keep else label
+    # A category too rare to be priced on its own counts 1 and becomes
+    # ``replacement``; a frequent one and a missing one stay.
+    pooled = Lookup({**dict.fromkeys(frequent, 0.0), None: 0.0}, 1.0).rule
+    relabel = Lookup({**{label: label for label in frequent}, None: None}, replacement).rule
 
     def form(xp: Primitives) -> Step:
         count, relabelled = xp.counting(pooled), xp.relabelling(relabel)
@@ -146,7 +117,7 @@ def _category_slopes(spec: dict[str, Any]) -> Operation:
 BUILDERS: dict[str, Callable[[dict[str, Any]], Operation]] = {
     "fill_category": lambda o: _cells("fill", o["column"], o["value"]),
     "fill_number": lambda o: _cells("fill", o["column"], float(o["value"])),
-    "missing_indicator": lambda o: _missing_indicator(o["column"], o["target"]),
+    "missing_indicator": lambda o: _cells("missing", o["column"], o["target"]),
     "subtract": lambda o: _subtract(o["target"], o["left"], o["right"]),
     "combine": lambda o: _combine(o["target"], list(o["columns"]), o["function"]),
     "log_shift": lambda o: _cells("log_shifted", o["column"], float(o["shift"])),

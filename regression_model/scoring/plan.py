@@ -23,7 +23,7 @@ from regression_model import messages
 from regression_model.scoring.columns import CatColumn, ValidatedBatch
 from regression_model.scoring.intervals import IntervalModel
 from regression_model.scoring.operations import BUILDERS
-from regression_model.scoring.primitives import COLUMNS, ONE_ROW, Primitives, Rule, table_weight
+from regression_model.scoring.primitives import COLUMNS, ONE_ROW, Lookup, Primitives, table_weight
 from regression_model.scoring.signals import BEYOND_TRAINING
 from regression_model.scoring.state import (
     FINDING_ORDER,
@@ -65,8 +65,10 @@ class LinearHead:
         self._weighted = {name: w for name, w in self.numeric.items() if w != 0.0}
         # Categories the encoder never saw get no dummy, hence weight 0; a
         # table of zeros adds nothing.
-        self._table_rules = {
-            name: table_weight(table) for name, table in self.tables.items() if any(table.values())
+        weights = [(n, table_weight(t)) for n, t in self.tables.items() if any(t.values())]
+        self._tables = {
+            xp.one_row: [(name, xp.weighing(rule)) for name, rule in weights]
+            for xp in (COLUMNS, ONE_ROW)
         }
 
     def log_price(self, values: Any, n_rows: int, xp: Primitives = COLUMNS) -> Any:
@@ -83,8 +85,8 @@ class LinearHead:
             for name, weight in self._weighted.items():
                 np.multiply(number_column(values, name), weight, out=scratch)
                 total += scratch
-        for name, rule in self._table_rules.items():
-            total += xp.weighing(rule)(values[name])
+        for name, weigh in self._tables[xp.one_row]:
+            total += weigh(values[name])
         return total
 
 
@@ -101,11 +103,14 @@ class ScoringPlan:
     fallback_reason: str | None = None  # why the steps fall back (the compiler's words)
 
     def __post_init__(self) -> None:
-        def unseen_in(seen: frozenset[str]) -> Rule:
-            return lambda label: label is not None and label not in seen
-
-        self._unseen_rules = {
-            column: unseen_in(seen) for column, seen in self.seen_categories.items()
+        # A category is unseen when present and not among the column's seen.
+        unseen = [
+            (column, Lookup({**dict.fromkeys(seen, False), None: False}, True).rule)
+            for column, seen in self.seen_categories.items()
+        ]
+        self._unseen = {
+            xp.one_row: [(column, rule, xp.picking(rule)) for column, rule in unseen]
+            for xp in (COLUMNS, ONE_ROW)
         }
 
     @classmethod
@@ -172,11 +177,12 @@ class ScoringPlan:
     def _unseen_categories(self, values: State | RowState, xp: Primitives) -> None:
         """Warn about each category no training row had: the rare-label step
         prices it as "Rare". Runs before the first operation."""
-        for column, unseen in self._unseen_rules.items():
+        for column, unseen, pick in self._unseen[xp.one_row]:
             cat = values.get(column)
-            if cat is None:
+            # A row's label is looked up first: a seen one has nothing to pick.
+            if cat is None or (xp.one_row and not unseen(cat)):
                 continue
-            for row, label in xp.picking(unseen)(cat):
+            for row, label in pick(cat):
                 message = messages.unseen_category(column, str(label))
                 values.findings.append(Finding(row, messages.UNSEEN_CATEGORY, column, message))
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from regression_model import tuning
-from regression_model.scoring.primitives import ONE_ROW, Primitives, both
+from regression_model.scoring.primitives import ONE_ROW
 from regression_model.scoring.state import Operation, number_column
 
 __all__ = [
@@ -106,6 +106,7 @@ class Curve:
     row_powers: list[list[float]]
     table: WholeNumbers | None = None  # see whole_numbers
     row_table: list[float] | None = None
+    first: int = 0  # the table's first whole number
 
     @classmethod
     def of(
@@ -130,7 +131,7 @@ class Curve:
         table = curve.whole_numbers()
         if table is None:
             return curve
-        return replace(curve, table=table, row_table=table.values.tolist())
+        return replace(curve, table=table, row_table=table.values.tolist(), first=table.first)
 
     def at(self, inside: np.ndarray) -> np.ndarray:
         """The polynomials at values already clipped to [low, high]."""
@@ -160,11 +161,11 @@ class Curve:
         """:meth:`of_column` for one row's float: a whole number is looked up
         in the same table (the polynomials' own bits), another goes through
         the polynomials."""
-        inside = ONE_ROW.clip(x, self.low, self.high)
+        low, high = self.low, self.high
+        inside = low if x < low else high if x > high else x  # np.clip's answer
         table = self.row_table
         if table is not None and inside.is_integer():
-            assert self.table is not None
-            value = table[int(inside) - self.table.first]
+            value = table[int(inside) - self.first]
         else:
             value = self.at_row(inside)
         if linear_ends:
@@ -257,22 +258,23 @@ def piecewise_polynomials(spec: dict[str, Any]) -> Operation:
     linear_ends = any(curve.below or curve.above for curve in curves)
     stacked = Stacked(curves)
 
-    def form(xp: Primitives) -> Callable[[Any], None]:
-        parts = [(c.column, c.of_row if xp.one_row else c.of_column) for c in curves]
+    def per_variable(state: Any) -> None:
+        total = np.zeros(state.n_rows)
+        for curve in curves:
+            total += curve.of_column(number_column(state, curve.column), linear_ends)
+        state[target] = total
 
-        def one_at_a_time(values: Any) -> None:
-            total = xp.zeros(values.n_rows)
-            for column, value_of in parts:
-                total += value_of(values[column], linear_ends)
-            values[target] = total
-
-        def run(state: Any) -> None:
-            if state.n_rows >= tuning.SPLINE_PER_VARIABLE_FROM:
-                one_at_a_time(state)
-                return
+    def run(state: Any) -> None:
+        if state.n_rows >= tuning.SPLINE_PER_VARIABLE_FROM:
+            per_variable(state)
+        else:
             x = np.vstack([number_column(state, column) for column in stacked.columns])
             state[target] = stacked.sum(x, linear_ends)
 
-        return one_at_a_time if xp.one_row else run
+    def row(values: Any) -> None:
+        total = 0.0
+        for curve in curves:
+            total += curve.of_row(values[curve.column], linear_ends)
+        values[target] = total
 
-    return both(form)
+    return Operation(run, row)

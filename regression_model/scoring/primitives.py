@@ -14,8 +14,13 @@ batch in the last bits.
 
 A categorical column is a table of categories and each row's code in it
 (:class:`~regression_model.scoring.columns.CatColumn`); a row holds its label,
-or None where missing. A rule on a category (its new label, its weight) is
-applied to each entry of the table in a batch, to the label in a row.
+or None where missing. A rule on a category (its new label, its weight) is a
+:class:`Lookup`, which a batch applies to each entry of its column's table of
+categories and a row to its label, in one dict look-up.
+
+A row pays for every Python call a step makes, so the row's forms of the
+steps on one column (:attr:`Primitives.fill` and the like) are built whole,
+their test written out, and rules are looked up, not called.
 """
 
 from __future__ import annotations
@@ -33,32 +38,63 @@ from regression_model.scoring.state import Operation
 __all__ = [
     "COLUMNS",
     "ONE_ROW",
+    "Lookup",
     "Primitives",
     "Rule",
+    "Step",
     "both",
     "exp",
-    "log_shifted",
     "table_weight",
 ]
 
 # A rule on one category: its label (None when missing) -> a label or a number.
 Rule = Callable[[Any], Any]
+# A step over a state: a batch's State, or a RowState for one row.
+Step = Callable[[Any], None]
+# A column's training range: (column, lowest, highest).
+Bound = tuple[str, float, float]
+
+
+class Lookup(dict[Any, Any]):
+    """A rule on a category as a table: the value of each label it names (None,
+    a missing category, among them or not), and ``default`` for every other.
+    Its ``rule`` is the look-up itself: for one row, a dict look-up, no Python
+    call."""
+
+    def __init__(self, values: Mapping[Any, Any], default: Any) -> None:
+        super().__init__(values)
+        self.default = default
+
+    def __missing__(self, label: Any) -> Any:
+        return self.default
+
+    @property
+    def rule(self) -> Rule:
+        return self.__getitem__
+
+
+def table_weight(table: Mapping[str, float]) -> Rule:
+    """A table of weights by category as a rule: a category not in the table
+    weighs 0, as does a missing one."""
+    return Lookup(table, 0.0).rule
 
 
 @dataclass(frozen=True)
 class Primitives:
     """What a step may compute with. ``x`` is a numeric column or a row's
-    float, ``cat`` a categorical column or a row's label."""
+    float, ``cat`` a categorical column or a row's label. The first four make
+    a step on one column of the state at build time, from the column's name
+    and an argument."""
 
     one_row: bool
-    log_shifted: Callable[[Any, float], Any]  # log(x + shift)
+    fill: Callable[[str, Any], Step]  # (column, value): missing cells get value
+    greater: Callable[[str, float], Step]  # (column, threshold): 1.0 above, else 0.0
+    log_shifted: Callable[[str, float], Step]  # (column, shift): log(x + shift)
+    missing: Callable[[str, str], Step]  # (column, target): 1.0 where missing, else 0.0
     exp: Callable[[Any], Any]
     maximum: Callable[[Any, Any], Any]
     clip: Callable[[Any, float, float], Any]
     where: Callable[[Any, Any, Any], Any]  # (condition, if true, if false)
-    greater: Callable[[Any, float], Any]  # 1.0 where x > threshold, else 0.0
-    fill: Callable[[Any, Any], Any]  # (x or cat, value): missing cells get value
-    missing: Callable[[Any], Any]  # 1.0 where x or cat is missing, else 0.0
     any_nan: Callable[[Any], bool]
     zeros: Callable[[int], Any]  # 0 for each of n rows
     reduce: Callable[[Callable[..., Any], list[Any]], Any]  # a reducer across columns
@@ -66,9 +102,11 @@ class Primitives:
     side_by_side: Callable[[list[Any]], Any]  # columns as a (rows, columns) matrix
     weighted: Callable[[Any, np.ndarray], Any]  # that matrix times weights
     ends: Callable[[Any, Any], Any]  # exp of the low and the high end of ranges
-    # Where x lies beyond [low, high]: (1 or a 0/1 mask, rows, their values),
-    # or None when nowhere.
-    beyond: Callable[[Any, float, float], tuple[Any, list[int], list[float]] | None]
+    # For each (column, low, high) where the state's column has values beyond
+    # [low, high]: (column, low, high, 1 or a 0/1 mask, rows, their values).
+    beyond: Callable[
+        [Any, list[Bound]], list[tuple[str, float, float, Any, list[int], list[float]]]
+    ]
     # Rules on a category, made into a function of ``cat`` at build time:
     weighing: Callable[[Rule], Callable[[Any], Any]]  # each row's weight
     counting: Callable[[Rule], Callable[[Any], Any]]  # as weighing; None when all 0
@@ -76,18 +114,9 @@ class Primitives:
     picking: Callable[[Rule], Callable[[Any], list[tuple[int, Any]]]]  # (row, label) where true
 
 
-def both(form: Callable[[Primitives], Callable[[Any], None]]) -> Operation:
+def both(form: Callable[[Primitives], Step]) -> Operation:
     """The operation ``form`` defines, on columns and on one row."""
     return Operation(form(COLUMNS), form(ONE_ROW))
-
-
-def log_shifted(x: float, shift: float) -> float:
-    """np.log(x + shift)'s answer for one float: -inf at 0 and NaN below, not an
-    error."""
-    value = x + shift
-    if value > 0:
-        return math.log(value)
-    return -math.inf if value == 0 else math.nan
 
 
 def exp(value: float) -> float:
@@ -98,55 +127,106 @@ def exp(value: float) -> float:
         return math.inf
 
 
-def table_weight(table: Mapping[str, float]) -> Rule:
-    """A table of weights by category as a rule: a category not in the table
-    weighs 0, as does a missing one."""
-
-    def weight(label: Any) -> float:
-        return 0.0 if label is None else table.get(str(label), 0.0)
-
-    return weight
-
-
 def _clip(value: float, low: float, high: float) -> float:
     return low if value < low else high if value > high else value
 
 
-def _fill_column(column: Any, value: Any) -> Any:
-    """The column with its missing cells filled (itself when none is)."""
-    if isinstance(column, CatColumn):
-        return column.filled(value)
-    if not np.isnan(np.add.reduce(column)):
-        return column  # a NaN anywhere makes the sum NaN: nothing to fill
-    missing = np.isnan(column)
-    return np.where(missing, value, column) if missing.any() else column
+def _fill_column(column: str, value: Any) -> Step:
+    def step(state: Any) -> None:
+        cells = state[column]
+        if isinstance(cells, CatColumn):
+            state[column] = cells.filled(value)
+        elif np.isnan(np.add.reduce(cells)):  # a NaN anywhere makes the sum NaN
+            missing = np.isnan(cells)
+            if missing.any():
+                state[column] = np.where(missing, value, cells)
+
+    return step
 
 
-def _missing_column(column: Any) -> np.ndarray:
-    if isinstance(column, CatColumn):
-        missing = np.zeros(len(column.categories) + 1)
-        missing[-1] = 1.0  # what code -1 picks
-        return column.lookup(missing)
-    flags: np.ndarray = np.isnan(column).astype(np.float64)
-    return flags
+def _fill_row(column: str, value: Any) -> Step:
+    def step(values: Any) -> None:
+        x = values[column]
+        if x is None or x != x:  # a missing label, or NaN
+            values[column] = value
+
+    return step
 
 
-def _beyond_column(
-    x: np.ndarray, low: float, high: float
-) -> tuple[np.ndarray, list[int], list[float]] | None:
-    # Two reductions that skip NaN clear most columns without a pass per
-    # bound, and tell which bound another column needs compared.
-    below, above = np.fmin.reduce(x) < low, np.fmax.reduce(x) > high
-    if not (below or above):
-        return None
-    with np.errstate(invalid="ignore"):
-        beyond = (x < low) | (x > high) if below and above else x < low if below else x > high
-    rows = np.flatnonzero(beyond)
-    return beyond, rows.tolist(), x[rows].tolist()
+def _missing_column(column: str, target: str) -> Step:
+    def step(state: Any) -> None:
+        cells = state[column]
+        if isinstance(cells, CatColumn):
+            missing = np.zeros(len(cells.categories) + 1)
+            missing[-1] = 1.0  # what code -1 picks
+            state[target] = cells.lookup(missing)
+        else:
+            state[target] = np.isnan(cells).astype(np.float64)
+
+    return step
 
 
-def _beyond_row(x: float, low: float, high: float) -> tuple[float, list[int], list[float]] | None:
-    return (1.0, [0], [x]) if x < low or x > high else None
+def _missing_row(column: str, target: str) -> Step:
+    def step(values: Any) -> None:
+        x = values[column]
+        values[target] = 1.0 if x is None or x != x else 0.0
+
+    return step
+
+
+def _greater_column(column: str, threshold: float) -> Step:
+    def step(state: Any) -> None:
+        state[column] = (state[column] > threshold).astype(np.float64)
+
+    return step
+
+
+def _greater_row(column: str, threshold: float) -> Step:
+    def step(values: Any) -> None:
+        values[column] = 1.0 if values[column] > threshold else 0.0
+
+    return step
+
+
+def _log_shifted_column(column: str, shift: float) -> Step:
+    def step(state: Any) -> None:
+        state[column] = np.log(state[column] + shift)
+
+    return step
+
+
+def _log_shifted_row(column: str, shift: float) -> Step:
+    def step(values: Any) -> None:
+        x = values[column] + shift
+        # np.log's answer: -inf at 0 and NaN below, not an error.
+        values[column] = math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
+
+    return step
+
+
+def _beyond_columns(state: Any, bounds: list[Bound]) -> list[tuple[Any, ...]]:
+    found = []
+    for name, low, high in bounds:
+        x = state[name]
+        # Two reductions that skip NaN clear most columns without a pass per
+        # bound, and tell which bound another column needs compared.
+        below, above = np.fmin.reduce(x) < low, np.fmax.reduce(x) > high
+        if not (below or above):
+            continue
+        with np.errstate(invalid="ignore"):
+            beyond = (x < low) | (x > high) if below and above else x < low if below else x > high
+        rows = np.flatnonzero(beyond)
+        found.append((name, low, high, beyond, rows.tolist(), x[rows].tolist()))
+    return found
+
+
+def _beyond_row(values: Any, bounds: list[Bound]) -> list[tuple[Any, ...]]:
+    found = []
+    for name, low, high in bounds:
+        x = values[name]
+        if x < low or x > high:
+            found.append((name, low, high, 1.0, [0], [x]))
+    return found
 
 
 def _weights(cat: CatColumn, rule: Rule, dtype: Any = np.float64) -> np.ndarray:
@@ -175,14 +255,14 @@ def _picks(rule: Rule) -> Callable[[CatColumn], list[tuple[int, Any]]]:
 
 COLUMNS = Primitives(
     one_row=False,
-    log_shifted=lambda x, shift: np.log(x + shift),
+    fill=_fill_column,
+    greater=_greater_column,
+    log_shifted=_log_shifted_column,
+    missing=_missing_column,
     exp=np.exp,
     maximum=np.maximum,
     clip=np.clip,
     where=np.where,
-    greater=lambda x, threshold: (x > threshold).astype(np.float64),
-    fill=_fill_column,
-    missing=_missing_column,
     any_nan=lambda x: bool(np.isnan(x).any()),
     zeros=np.zeros,
     reduce=lambda reducer, xs: np.asarray(reducer(np.vstack(xs), axis=0), dtype=np.float64),
@@ -190,7 +270,7 @@ COLUMNS = Primitives(
     side_by_side=np.column_stack,
     weighted=lambda features, weights: features @ weights,
     ends=lambda low, high: np.exp(np.column_stack([low, high])),
-    beyond=_beyond_column,
+    beyond=_beyond_columns,
     weighing=lambda rule: lambda cat: cat.lookup(_weights(cat, rule)),
     counting=_counts,
     relabelling=lambda rule: lambda cat: cat.relabelled(rule),
@@ -199,15 +279,14 @@ COLUMNS = Primitives(
 
 ONE_ROW = Primitives(
     one_row=True,
-    log_shifted=log_shifted,
+    fill=_fill_row,
+    greater=_greater_row,
+    log_shifted=_log_shifted_row,
+    missing=_missing_row,
     exp=exp,
     maximum=max,
     clip=_clip,
     where=lambda condition, yes, no: yes if condition else no,
-    greater=lambda x, threshold: 1.0 if x > threshold else 0.0,
-    # x != x: NaN, the missing number; a label is missing as None.
-    fill=lambda x, value: value if x is None or x != x else x,
-    missing=lambda x: 1.0 if x is None or x != x else 0.0,
     any_nan=math.isnan,
     zeros=lambda n_rows: 0.0,
     # numpy's own reducer: its NaN handling, not Python's max and min.
@@ -217,6 +296,7 @@ ONE_ROW = Primitives(
     weighted=lambda features, weights: float(weights @ features),
     ends=lambda low, high: (exp(low), exp(high)),
     beyond=_beyond_row,
+    # The rule is the look-up: a row's label in, its value out.
     weighing=lambda rule: rule,
     counting=lambda rule: rule,
     relabelling=lambda rule: rule,

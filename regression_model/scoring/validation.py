@@ -15,6 +15,7 @@ without it.
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,12 @@ __all__ = [
 ]
 
 
+@cache
+def _field_order() -> dict[str, int]:
+    """Each field's position in the schema: errors of a row are listed so."""
+    return {name: i for i, name in enumerate(HouseDataInputSchema.model_fields)}
+
+
 def _field_error(row: int, name: str, value: Any) -> tuple[Any, list[RowError]]:
     """Validate one cell through the schema: its clean value, or its errors."""
     try:
@@ -59,7 +66,7 @@ def _finish(
 ) -> ValidatedBatch:
     """Add the required-field errors of otherwise valid rows, keep the valid rows."""
     model_cfg = config.model_config
-    order = {name: i for i, name in enumerate(HouseDataInputSchema.model_fields)}
+    order = _field_order()
     for rank, name in enumerate(model_cfg.required_features):
         if name in numeric:
             missing = np.flatnonzero(np.isnan(numeric[name]))
@@ -119,7 +126,7 @@ def validate_rows(table: TableInput, config: Config) -> ValidatedBatch:
     """
     features = config.model_config.features
     rules = field_rules()
-    order = {name: i for i, name in enumerate(HouseDataInputSchema.model_fields)}
+    order = _field_order()
     errors: list[tuple[int, int, RowError]] = []
     clean: list[dict[str, Any]] = []
     bad_rows: set[int] = set()
@@ -175,7 +182,7 @@ def validate_columns(table: TableInput, config: Config) -> ValidatedBatch:
     checks cannot clear, so verdicts and messages match :func:`validate_rows`."""
     features = config.model_config.features
     rules = field_rules()
-    order = {name: i for i, name in enumerate(HouseDataInputSchema.model_fields)}
+    order = _field_order()
     n_rows = table.n_rows
     errors: list[tuple[int, int, RowError]] = []
     bad_rows: set[int] = set()
