@@ -253,52 +253,47 @@ def _picks(rule: Rule) -> Callable[[CatColumn], list[tuple[int, Any]]]:
     return pick
 
 
-COLUMNS = Primitives(
-    one_row=False,
-    fill=_fill_column,
-    greater=_greater_column,
-    log_shifted=_log_shifted_column,
-    missing=_missing_column,
-    exp=np.exp,
-    maximum=np.maximum,
-    clip=np.clip,
-    where=np.where,
-    any_nan=lambda x: bool(np.isnan(x).any()),
-    zeros=np.zeros,
-    reduce=lambda reducer, xs: np.asarray(reducer(np.vstack(xs), axis=0), dtype=np.float64),
-    dot=lambda weights, xs: weights @ np.vstack(xs),
-    side_by_side=np.column_stack,
-    weighted=lambda features, weights: features @ weights,
-    ends=lambda low, high: np.exp(np.column_stack([low, high])),
-    beyond=_beyond_columns,
-    weighing=lambda rule: lambda cat: cat.lookup(_weights(cat, rule)),
-    counting=_counts,
-    relabelling=lambda rule: lambda cat: cat.relabelled(rule),
-    picking=_picks,
-)
+def _a_row_rule(rule: Rule) -> Rule:
+    """A row's form of a rule: the look-up itself, its label in, its value out."""
+    return rule
 
-ONE_ROW = Primitives(
-    one_row=True,
-    fill=_fill_row,
-    greater=_greater_row,
-    log_shifted=_log_shifted_row,
-    missing=_missing_row,
-    exp=exp,
-    maximum=max,
-    clip=_clip,
-    where=lambda condition, yes, no: yes if condition else no,
-    any_nan=math.isnan,
-    zeros=lambda n_rows: 0.0,
-    # numpy's own reducer: its NaN handling, not Python's max and min.
-    reduce=lambda reducer, xs: float(reducer(np.array(xs), axis=0)),
-    dot=lambda weights, xs: float(weights @ np.array(xs, dtype=np.float64)),
-    side_by_side=np.array,
-    weighted=lambda features, weights: float(weights @ features),
-    ends=lambda low, high: (exp(low), exp(high)),
-    beyond=_beyond_row,
-    # The rule is the look-up: a row's label in, its value out.
-    weighing=lambda rule: rule,
-    counting=lambda rule: rule,
-    relabelling=lambda rule: rule,
-    picking=lambda rule: lambda label: [(0, label)] if rule(label) else [],
-)
+
+# Each primitive's two forms side by side: on columns, then on one row.
+_FORMS: dict[str, tuple[Any, Any]] = {
+    "fill": (_fill_column, _fill_row),
+    "greater": (_greater_column, _greater_row),
+    "log_shifted": (_log_shifted_column, _log_shifted_row),
+    "missing": (_missing_column, _missing_row),
+    "exp": (np.exp, exp),
+    "maximum": (np.maximum, max),
+    "clip": (np.clip, _clip),
+    "where": (np.where, lambda condition, yes, no: yes if condition else no),
+    "any_nan": (lambda x: bool(np.isnan(x).any()), math.isnan),
+    "zeros": (np.zeros, lambda n_rows: 0.0),
+    # numpy's own reducer on a row too: its NaN handling, not Python's max and min.
+    "reduce": (
+        lambda reducer, xs: np.asarray(reducer(np.vstack(xs), axis=0), dtype=np.float64),
+        lambda reducer, xs: float(reducer(np.array(xs), axis=0)),
+    ),
+    "dot": (
+        lambda weights, xs: weights @ np.vstack(xs),
+        lambda weights, xs: float(weights @ np.array(xs, dtype=np.float64)),
+    ),
+    "side_by_side": (np.column_stack, np.array),
+    "weighted": (
+        lambda features, weights: features @ weights,
+        lambda features, weights: float(weights @ features),
+    ),
+    "ends": (
+        lambda low, high: np.exp(np.column_stack([low, high])),
+        lambda low, high: (exp(low), exp(high)),
+    ),
+    "beyond": (_beyond_columns, _beyond_row),
+    "weighing": (lambda rule: lambda cat: cat.lookup(_weights(cat, rule)), _a_row_rule),
+    "counting": (_counts, _a_row_rule),
+    "relabelling": (lambda rule: lambda cat: cat.relabelled(rule), _a_row_rule),
+    "picking": (_picks, lambda rule: lambda label: [(0, label)] if rule(label) else []),
+}
+
+COLUMNS = Primitives(False, **{name: forms[0] for name, forms in _FORMS.items()})
+ONE_ROW = Primitives(True, **{name: forms[1] for name, forms in _FORMS.items()})
