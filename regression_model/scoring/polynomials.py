@@ -44,15 +44,15 @@ __all__ = [
 ]
 
 
-def horner(powers: Sequence[Any], entry: Any, offset: Any) -> Any:
+def horner(powers: Sequence[Callable[[Any], Any]], entry: Any, offset: Any) -> Any:
     """Each value's polynomial at its offset into its interval: ``powers[k]``
-    holds the coefficients of one power, highest first, an entry per interval;
-    ``entry`` is each value's interval (an index array, or one index for a
-    row's float, with ``powers`` then lists)."""
-    value = powers[0][entry]  # an index array gives a copy: updated in place below
+    looks up the coefficient of one power, highest first, of each value's
+    interval ``entry`` (an array's ``take`` for an index array; a list's
+    ``__getitem__`` for one row's index)."""
+    value = powers[0](entry)  # a take gives a copy: updated in place below
     for power in powers[1:]:
         value *= offset
-        value += power[entry]
+        value += power(entry)
     return value
 
 
@@ -103,7 +103,7 @@ class Curve:
     above: float
     interior: list[float]  # the starts of the intervals after the first
     row_starts: list[float]
-    row_powers: list[list[float]]
+    row_powers: list[Callable[[int], float]]  # each power's list's __getitem__
     table: WholeNumbers | None = None  # see whole_numbers
     row_table: list[float] | None = None
     first: int = 0  # the table's first whole number
@@ -126,7 +126,7 @@ class Curve:
             above=float(slopes[1]),
             interior=[float(start) for start in starts[1:]],
             row_starts=starts.tolist(),
-            row_powers=[p.tolist() for p in powers],
+            row_powers=[p.tolist().__getitem__ for p in powers],
         )
         table = curve.whole_numbers()
         if table is None:
@@ -136,7 +136,8 @@ class Curve:
     def at(self, inside: np.ndarray) -> np.ndarray:
         """The polynomials at values already clipped to [low, high]."""
         entry = interval_of(inside, self.interior)
-        value: np.ndarray = horner(self.powers, entry, inside - self.starts[entry])
+        takes = [power.take for power in self.powers]
+        value: np.ndarray = horner(takes, entry, inside - self.starts.take(entry))
         return value
 
     def at_row(self, inside: float) -> float:
@@ -232,7 +233,8 @@ class Stacked:
         entry = np.broadcast_to(self.first_entry, x.shape).copy()
         for k in range(1, self.intervals):
             entry += inside >= self.starts[:, k : k + 1]
-        curve = horner(self.flat_powers, entry, inside - self.flat_starts[entry])
+        takes = [power.take for power in self.flat_powers]
+        curve = horner(takes, entry, inside - self.flat_starts.take(entry))
         if linear_ends:
             curve += beyond_ends(x, inside, self.below, self.above, np.where)
         total: np.ndarray = curve.sum(axis=0)
