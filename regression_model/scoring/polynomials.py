@@ -8,7 +8,8 @@ constant extrapolation). That definition is evaluated in three renderings,
 all by the same Horner scheme (:func:`horner`) on the same clipped values, so
 they give the same bits:
 
-* one row: Python floats, its interval found by binary search;
+* one row: Python floats; a whole number is looked up in the variable's
+  table of whole numbers (below), another's interval found by binary search;
 * many rows (:attr:`~regression_model.tuning.SPLINE_PER_VARIABLE_FROM` on):
   one variable at a time, so the arrays stay in the processor's cache, its
   interval found by a comparison per interval start; a variable whose
@@ -222,8 +223,9 @@ class Stacked:
         self.first_entry = (np.arange(len(curves)) * self.intervals)[:, None]
         self.flat_starts = starts.ravel()
         self.flat_powers = [power.ravel() for power in powers]
-        column = [[curve.low] for curve in curves], [[curve.high] for curve in curves]
-        self.low, self.high = np.array(column[0]), np.array(column[1])
+        # The ends and slopes as columns, one row per variable.
+        self.low = np.array([[curve.low] for curve in curves])
+        self.high = np.array([[curve.high] for curve in curves])
         self.below = np.array([[curve.below] for curve in curves], dtype=np.float64)
         self.above = np.array([[curve.above] for curve in curves], dtype=np.float64)
 
