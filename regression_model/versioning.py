@@ -43,6 +43,7 @@ MODEL_CODE = (
     "pipeline.py",
     "registry.py",
     "messages.py",
+    "mahalanobis.py",
     "data.py",
     "processing",
     "scoring",
