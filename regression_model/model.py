@@ -32,7 +32,7 @@ from regression_model.versioning import model_identity
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
-    from regression_model.store.models import ModelRecord
+    from regression_model.store.model_rows import ModelRecord
 
 __all__ = ["LoadedModel", "load_model"]
 
@@ -73,7 +73,7 @@ class LoadedModel:
     @cached_property
     def store_record(self) -> ModelRecord:
         """What the prediction store keeps of this model (loads SQLAlchemy)."""
-        from regression_model.store.models import ModelRecord
+        from regression_model.store.model_rows import ModelRecord
 
         return ModelRecord(
             identity=self.identity,

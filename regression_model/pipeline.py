@@ -24,7 +24,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import Binarizer, StandardScaler
 
 from regression_model.config.core import Config
-from regression_model.config.models import ModelConfig
+from regression_model.config.settings import ModelConfig
 from regression_model.processing.features import OrdinalMapper, SplineFeatures
 from regression_model.processing.imputers import FrequentCategoryImputer
 from regression_model.processing.range_checks import FieldRangeChecker, JointRangeChecker

@@ -47,9 +47,9 @@ MODEL_CODE = (
     "data.py",
     "processing",
     "scoring",
-    "training/data.py",
+    "training/training_rows.py",
     "training/evaluation.py",
-    "training/intervals.py",
+    "training/range_calibration.py",
     "training/run.py",
 )
 FINGERPRINT_RECORD = PACKAGE_ROOT / "model_fingerprints.json"

@@ -24,7 +24,7 @@ import pytest
 from regression_model.store.codec import encode_json_rows, pack_call
 from regression_model.store.ids import new_id, new_row_ids
 from regression_model.store.location import forget_stores
-from regression_model.store.models import ModelRecord
+from regression_model.store.model_rows import ModelRecord
 from regression_model.store.store import PredictionStore
 
 PG_VARIABLE = "REGRESSION_MODEL_TEST_PG_URL"

@@ -23,7 +23,7 @@ from regression_model.artifacts import save_pipeline
 from regression_model.config.core import TRAINED_MODEL_DIR, get_config
 from regression_model.data import load_training_data
 from regression_model.pipeline import build_pipeline
-from regression_model.training.data import training_frame
+from regression_model.training.training_rows import training_frame
 from regression_model.training.evaluation import plan_spec
 
 config = get_config()

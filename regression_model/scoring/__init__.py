@@ -16,7 +16,7 @@ from regression_model.scoring.inputs import as_table
 from regression_model.scoring.plan import ScoringPlan
 from regression_model.scoring.schema import HouseDataInputSchema, RowError, RowWarning
 from regression_model.scoring.scored import ScoredBatch, score_table
-from regression_model.scoring.validation import validate_table
+from regression_model.scoring.validators import validate_table
 
 __all__ = [
     "HouseDataInputSchema",

@@ -3,7 +3,7 @@ against the bounds and categories read from the schema (``rules``).
 
 What these checks clear is valid; every cell they cannot clear is handed
 back as doubtful, for pydantic to judge one by one (see
-:func:`~regression_model.scoring.validation.validate_columns`), so verdicts
+:func:`~regression_model.scoring.validators.validate_columns`), so verdicts
 and messages stay pydantic's own.
 """
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from regression_model.registry import REDUCERS
-from regression_model.scoring.checks import field_ranges, joint_range
+from regression_model.scoring.plan_checks import field_ranges, joint_range
 from regression_model.scoring.polynomials import piecewise_polynomials
 from regression_model.scoring.primitives import Lookup, Primitives, Step, both, table_weight
 from regression_model.scoring.signals import RARE_CATEGORIES

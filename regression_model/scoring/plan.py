@@ -21,8 +21,8 @@ import numpy as np
 
 from regression_model import messages
 from regression_model.scoring.columns import CatColumn, ValidatedBatch
-from regression_model.scoring.intervals import IntervalModel
 from regression_model.scoring.operations import BUILDERS
+from regression_model.scoring.price_ranges import IntervalModel
 from regression_model.scoring.primitives import COLUMNS, ONE_ROW, Lookup, Primitives, table_weight
 from regression_model.scoring.signals import BEYOND_TRAINING
 from regression_model.scoring.state import (
@@ -45,6 +45,12 @@ __all__ = [
 ]
 
 SPEC_FORMAT = 2
+
+# Up to this many rows the linear head takes one matrix product, beyond it it
+# adds the columns in place. The two sum in another order, so the choice is
+# part of the model's arithmetic (and of its fingerprint), not a tuning knob:
+# moving it moves the last bits of some prices.
+_PRODUCT_MOST_ROWS = 256
 
 
 @dataclass
@@ -74,7 +80,7 @@ class LinearHead:
     def log_price(self, values: Any, n_rows: int, xp: Primitives = COLUMNS) -> Any:
         """The linear model's log price of each row (of the one row, with ``xp``
         ``ONE_ROW``)."""
-        if xp.one_row or (n_rows <= 256 and self._numeric_names):
+        if xp.one_row or (n_rows <= _PRODUCT_MOST_ROWS and self._numeric_names):
             # Few rows: one matrix product beats many tiny numpy calls.
             numbers = [values[name] for name in self._numeric_names]
             total = self.intercept + xp.dot(self._numeric_weights, numbers)

@@ -38,7 +38,7 @@ from regression_model.monitoring.reference import (
 )
 from regression_model.scoring.rules import field_rules
 from regression_model.training.evaluation import CrossValidation
-from regression_model.training.intervals import BAND_NAMES, PRICE_BANDS
+from regression_model.training.range_calibration import BAND_NAMES, PRICE_BANDS
 
 __all__ = [
     "PROFILE_BINS",

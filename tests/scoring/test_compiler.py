@@ -18,8 +18,8 @@ from regression_model.pipeline import build_pipeline
 from regression_model.scoring.compiler import compile_spec
 from regression_model.scoring.inputs import FrameInput
 from regression_model.scoring.plan import ScoringPlan
-from regression_model.scoring.validation import validate_table
-from regression_model.training.data import training_frame
+from regression_model.scoring.validators import validate_table
+from regression_model.training.training_rows import training_frame
 
 
 def _drop_last_category(pipeline: Pipeline, config: Config) -> None:

@@ -21,8 +21,8 @@ from regression_model.predict import load_model
 from regression_model.scoring.compiler import compile_spec
 from regression_model.scoring.inputs import FrameInput, RecordsInput
 from regression_model.scoring.plan import ScoringPlan
-from regression_model.scoring.validation import validate_table
-from regression_model.training.data import training_frame
+from regression_model.scoring.validators import validate_table
+from regression_model.training.training_rows import training_frame
 from tests.strategies import records
 
 RTOL = 1e-9

@@ -19,7 +19,7 @@ from regression_model.scoring.inputs import FrameInput
 from regression_model.scoring.plan import ScoringPlan
 from regression_model.scoring.polynomials import interval_of, piecewise_polynomials
 from regression_model.scoring.state import RowState, State
-from regression_model.scoring.validation import validate_table
+from regression_model.scoring.validators import validate_table
 
 
 def _spline_spec() -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -12,8 +12,8 @@ import regression_model
 from regression_model.config.core import TRAINED_MODEL_DIR, Config
 from regression_model.data import file_sha256, load_training_data
 from regression_model.predict import load_model
-from regression_model.training.data import training_frame
 from regression_model.training.model_card import CARD_NAME, PLOT_NAMES, build_model_card
+from regression_model.training.training_rows import training_frame
 
 
 def test_card_beside_the_artifact_reports_the_manifest() -> None:

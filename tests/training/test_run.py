@@ -16,9 +16,9 @@ from regression_model.data import file_sha256, load_training_data
 from regression_model.errors import DataError
 from regression_model.pipeline import build_pipeline
 from regression_model.predict import load_model
-from regression_model.training.data import training_frame
 from regression_model.training.evaluation import fold_ids
 from regression_model.training.manifest import folds_sha256, reference_cv
+from regression_model.training.training_rows import training_frame
 from regression_model.versioning import model_fingerprint
 
 

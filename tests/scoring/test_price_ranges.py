@@ -13,11 +13,11 @@ from regression_model.artifacts import plan_path_for
 from regression_model.config.core import Config
 from regression_model.predict import load_model, make_prediction
 from regression_model.scoring.inputs import FrameInput
-from regression_model.scoring.intervals import FEATURE_NAMES
+from regression_model.scoring.price_ranges import FEATURE_NAMES
 from regression_model.scoring.primitives import ONE_ROW
 from regression_model.scoring.signals import BEYOND_TRAINING
-from regression_model.scoring.validation import validate_table
-from regression_model.training.intervals import (
+from regression_model.scoring.validators import validate_table
+from regression_model.training.range_calibration import (
     Calibration,
     difficulty_features,
     spec_sigma,

@@ -10,7 +10,7 @@ the cheapest and dearest sales are priced least reliably), whether it lies
 beyond the training data, and how many of its categories were too rare to be
 priced on their own. Training fits the weights on cross-validated residuals
 and calibrates ``q_low`` and ``q_high`` so the range holds the true price as
-often as ``coverage`` says (see ``regression_model.training.intervals``).
+often as ``coverage`` says (see ``regression_model.training.range_calibration``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ method of crepes' ``ConformalPredictiveSystem`` with difficulty estimates):
    ``ceil((n + 1) * level)``: each tail misses about ``alpha / 2`` of the time.
 
 The stored weights come from all rows; only numbers go into the scoring plan
-(see ``regression_model.scoring.intervals``). MAPIE and crepes were evaluated
+(see ``regression_model.scoring.price_ranges``). MAPIE and crepes were evaluated
 for this and reproduce these quantiles on the same residuals (a test checks
 crepes does), but neither is needed: scoring must run from stored numbers,
 and the calibration itself is an order statistic.
@@ -33,7 +33,7 @@ import pandas as pd
 
 from regression_model.config.core import Config
 from regression_model.scoring.columns import CatColumn
-from regression_model.scoring.intervals import FEATURE_NAMES, DifficultyFeatures, IntervalModel
+from regression_model.scoring.price_ranges import FEATURE_NAMES, DifficultyFeatures, IntervalModel
 
 __all__ = [
     "BAND_NAMES",
@@ -89,7 +89,7 @@ def conformal_quantile(scores: np.ndarray, level: float, n_houses: int | None = 
     Examples
     --------
     >>> import numpy as np
-    >>> from regression_model.training.intervals import conformal_quantile
+    >>> from regression_model.training.range_calibration import conformal_quantile
     >>> conformal_quantile(np.arange(1.0, 20.0), 0.9)  # the 18th of 19
     18.0
     """
@@ -192,7 +192,7 @@ def _cross_fitted_sigma(
 
 def spec_sigma(spec: Mapping[str, Any], calibration: Calibration) -> np.ndarray:
     """The sigma a calibrated spec gives rows: the scoring plan's own
-    computation (:meth:`~regression_model.scoring.intervals.IntervalModel.sigma`)
+    computation (:meth:`~regression_model.scoring.price_ranges.IntervalModel.sigma`)
     on their numeric features and categories."""
     model = IntervalModel.from_spec(spec)
     categories = {c: CatColumn.from_values(calibration.labels[c].tolist()) for c in model.tables}

@@ -117,7 +117,7 @@ def validate_rows(table: TableInput, config: Config) -> ValidatedBatch:
     --------
     >>> from regression_model.config.core import get_config
     >>> from regression_model.scoring.inputs import as_table
-    >>> from regression_model.scoring.validation import validate_rows
+    >>> from regression_model.scoring.validators import validate_rows
     >>> rows = [{"GrLivArea": 1500, "OverallQual": 5, "Neighborhood": "NAmes", "YrSold": 2008},
     ...         {"GrLivArea": -3, "OverallQual": 5, "Neighborhood": "NAmes", "YrSold": 2008}]
     >>> batch = validate_rows(as_table(rows, get_config()), get_config())
