@@ -26,9 +26,9 @@ import numpy as np
 from regression_model.config.core import Config, get_config
 from regression_model.data import load_training_data
 from regression_model.scoring.inputs import FrameInput
-from regression_model.scoring.validation import validate_table
-from regression_model.training.data import training_frame
+from regression_model.scoring.validators import validate_table
 from regression_model.training.evaluation import accuracy, cross_validate, cv_folds
+from regression_model.training.training_rows import training_frame
 
 Edit = Callable[[Config], tuple[Config, bool]]  # a config, and whether flagged sales are fitted
 

@@ -31,7 +31,7 @@ from regression_model.processing.data_manager import load_dataset
 from regression_model.scoring import operations
 from regression_model.scoring.inputs import as_table
 from regression_model.scoring.state import State
-from regression_model.scoring.validation import validate_table
+from regression_model.scoring.validators import validate_table
 
 SPLINE = "piecewise_polynomials"
 

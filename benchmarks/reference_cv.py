@@ -129,9 +129,9 @@ def main() -> None:
 
     from regression_model.config.core import get_config
     from regression_model.data import load_training_data
-    from regression_model.training.data import training_frame
     from regression_model.training.evaluation import fold_ids
     from regression_model.training.manifest import folds_sha256
+    from regression_model.training.training_rows import training_frame
 
     config = get_config()
     raw = load_training_data(config)

@@ -236,7 +236,9 @@ def export_records(
 
     store = _require_store()
     fields = {name: rule.kind for name, rule in field_rules().items()}
-    output = OutputFile(target, output_format(target, fmt), row_group_rows=_ROW_GROUP)
+    # A name that tells no format: the message names the command line's option.
+    fmt = output_format(target, fmt, option="--format")
+    output = OutputFile(target, fmt, row_group_rows=_ROW_GROUP)
 
     def write(frame: pd.DataFrame) -> None:
         if output.fmt != "parquet":  # text formats: times as ISO 8601, not epoch numbers

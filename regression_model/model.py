@@ -3,12 +3,15 @@
 ``load_model`` checks the artifact and its scoring plan against the manifest,
 builds the plan, and caches the result; the fitted pipeline is read from its
 skops file only when something asks for it (a plan step falling back to it, or
-a caller).
+a caller). A plan with steps falling back to the pipeline is never silent: the
+process logs one WARNING naming them and why.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -29,9 +32,16 @@ from regression_model.versioning import model_identity
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
-    from regression_model.store.models import ModelRecord
+    from regression_model.store.model_rows import ModelRecord
 
 __all__ = ["LoadedModel", "load_model"]
+
+logger = logging.getLogger(__name__)
+
+# The model files whose fallback steps this process has logged: one WARNING
+# each, however often the model is loaded again.
+_fallbacks_logged: set[Path] = set()
+_fallbacks_lock = threading.Lock()
 
 
 @dataclass
@@ -63,7 +73,7 @@ class LoadedModel:
     @cached_property
     def store_record(self) -> ModelRecord:
         """What the prediction store keeps of this model (loads SQLAlchemy)."""
-        from regression_model.store.models import ModelRecord
+        from regression_model.store.model_rows import ModelRecord
 
         return ModelRecord(
             identity=self.identity,
@@ -124,4 +134,20 @@ def load_model() -> LoadedModel:
         model.pipeline = pipeline
     if model.plan.fallback_steps:
         model.plan.attach_pipeline(model.pipeline)
+        _log_fallback(model)
     return model
+
+
+def _log_fallback(model: LoadedModel) -> None:
+    """Warn, once per process and model file, that part of scoring runs through
+    the pipeline (slower, and scikit-learn loaded), naming the steps and why."""
+    with _fallbacks_lock:
+        if model.path in _fallbacks_logged:
+            return
+        _fallbacks_logged.add(model.path)
+    logger.warning(
+        "the scoring plan of model %s %s; those steps price through scikit-learn, "
+        "more slowly than the numpy plan",
+        model.version,
+        model.plan.fallback_summary,
+    )

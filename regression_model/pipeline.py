@@ -1,13 +1,15 @@
 """The model as a scikit-learn Pipeline of named, config-driven steps.
 
-:data:`STEPS` lists them in order, each with the config.yml key that names its
-variables; a step whose variables are empty is left out. ``price_pipe``, the
-reference package's module-level pipeline, is built on first access.
+:func:`build_pipeline` lists the steps in the order they run, section by
+section, as the reference package's ``pipeline.py`` does: range checks and
+imputation, derived features, the joint check and curves, encoding, then the
+scaler and the estimator. Every step takes its variables from ``config.yml``;
+a step whose variables are empty is left out. ``price_pipe``, the reference
+package's module-level pipeline, is built on first access.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,7 +24,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import Binarizer, StandardScaler
 
 from regression_model.config.core import Config
-from regression_model.config.models import ModelConfig
+from regression_model.config.settings import ModelConfig
 from regression_model.processing.features import OrdinalMapper, SplineFeatures
 from regression_model.processing.imputers import FrequentCategoryImputer
 from regression_model.processing.range_checks import FieldRangeChecker, JointRangeChecker
@@ -31,189 +33,10 @@ from regression_model.processing.slopes import CategorySlopes
 from regression_model.registry import estimator_class
 
 # price_pipe is built on first access, by __getattr__ below.
-__all__ = ["STEPS", "build_pipeline", "price_pipe"]  # noqa: F822
+__all__ = ["build_pipeline", "price_pipe"]  # noqa: F822
 
-# A step: its name, the variables it works on (empty: leave it out), and how to
-# make it. A row of STEPS turns the model config into zero or more steps.
-Step = tuple[str, list[str], Callable[[], Any]]
-
-
-def _names(columns: list[str]) -> list[str | int]:
-    """feature-engine annotates column lists as ``list[str | int]``."""
-    return list(columns)
-
-
-def _ordinal_mappings(cfg: ModelConfig) -> dict[str, dict[str, int]]:
-    return {
-        column: group.mapping
-        for group in cfg.ordinal_mappings.values()
-        for column in group.variables
-    }
-
-
-def _joint_variables(cfg: ModelConfig) -> list[str]:
-    # The numbers as the model sees them; 0/1 columns would only add noise.
-    return [v for v in cfg.numerical_vars + cfg.derived_names if v not in cfg.binarize_vars]
-
-
-STEPS: list[Callable[[ModelConfig], list[Step]]] = [
-    # Pass-through: each numeric field's training range, for range warnings
-    # (before imputation: a missing value is not out of range).
-    lambda c: [("field_ranges", c.numerical_vars, lambda: FieldRangeChecker(c.numerical_vars))],
-    lambda c: [
-        (
-            "absent_category_imputer",
-            c.categorical_vars_absent_when_missing,
-            lambda: CategoricalImputer(
-                imputation_method="missing",
-                fill_value="Missing",
-                variables=_names(c.categorical_vars_absent_when_missing),
-                ignore_format=True,
-            ),
-        )
-    ],
-    # Ours, not feature-engine's: it breaks a tie for most frequent instead of
-    # refusing the column.
-    lambda c: [
-        (
-            "frequent_category_imputer",
-            c.categorical_vars_impute_frequent,
-            lambda: FrequentCategoryImputer(c.categorical_vars_impute_frequent),
-        )
-    ],
-    lambda c: [
-        (
-            "numeric_missing_indicator",
-            c.numerical_vars_with_missing_indicator,
-            lambda: AddMissingIndicator(
-                missing_only=False, variables=_names(c.numerical_vars_with_missing_indicator)
-            ),
-        )
-    ],
-    lambda c: [
-        (
-            "numeric_imputer",
-            c.numerical_vars,
-            lambda: MeanMedianImputer(
-                imputation_method="median", variables=_names(c.numerical_vars)
-            ),
-        )
-    ],
-    lambda c: [
-        (
-            "years_since",
-            c.years_since.variables,
-            lambda: RelativeFeatures(
-                variables=_names([c.years_since.reference]),
-                reference=_names(c.years_since.variables),
-                func=["sub"],
-            ),
-        )
-    ],
-    lambda c: [
-        (
-            f"derived_{d.name}",
-            d.variables,
-            lambda d=d: MathFeatures(  # type: ignore[misc]
-                variables=_names(d.variables), func=d.function, new_variables_names=[d.name]
-            ),
-        )
-        for d in c.derived_features
-    ],
-    lambda c: [
-        (
-            "log_transform",
-            c.log_transform_vars,
-            lambda: LogCpTransformer(variables=_names(c.log_transform_vars), C=1),
-        )
-    ],
-    lambda c: [
-        (
-            "binarize",
-            c.binarize_vars,
-            lambda: SklearnTransformerWrapper(
-                transformer=Binarizer(threshold=0.0), variables=_names(c.binarize_vars)
-            ),
-        )
-    ],
-    lambda c: [
-        (
-            "ordinal_mappings",
-            list(_ordinal_mappings(c)),
-            lambda: OrdinalMapper(_ordinal_mappings(c)),
-        )
-    ],
-    # Pass-through: how the training houses' numbers vary together, as the model
-    # sees them (imputed, logged), for unusual-combination warnings.
-    lambda c: [
-        (
-            "joint_range",
-            _joint_variables(c),
-            lambda: JointRangeChecker(_joint_variables(c), quantile=c.out_of_range.joint_quantile),
-        )
-    ],
-    lambda c: [
-        (
-            f"slopes_{s.variable}_by_{s.category}",
-            [s.variable],
-            lambda s=s: CategorySlopes(  # type: ignore[misc]
-                s.category, s.variable, min_share=s.min_share
-            ),
-        )
-        for s in c.category_slopes
-    ],
-    lambda c: [
-        (
-            "splines",
-            c.spline_features.variables,
-            lambda: SplineFeatures(
-                c.spline_features.variables,
-                n_knots=c.spline_features.n_knots,
-                degree=c.spline_features.degree,
-                extrapolation=c.spline_features.extrapolation,
-            ),
-        )
-    ],
-    # Variables priced only through their splines: their straight-line term
-    # goes, so beyond the training range their effect stays flat.
-    lambda c: [
-        (
-            "drop_linear_terms",
-            c.spline_only_vars,
-            lambda: DropFeatures(features_to_drop=_names(c.spline_only_vars)),
-        )
-    ],
-    lambda c: [
-        (
-            "rare_label_encoder",
-            c.nominal_vars,
-            lambda: RareLabelEncoder(
-                tol=c.rare_label_tolerance,
-                n_categories=1,
-                replace_with="Rare",
-                variables=_names(c.nominal_vars),
-                ignore_format=True,
-            ),
-        )
-    ],
-    lambda c: [
-        (
-            "one_hot_encoder",
-            c.nominal_vars,
-            lambda: OneHotEncoder(variables=_names(c.nominal_vars), ignore_format=True),
-        )
-    ],
-]
-
-
-def _regressor(cfg: ModelConfig) -> TransformedTargetRegressor:
-    """The estimator on log(price), returning dollars, so training and
-    prediction cannot disagree on the target transform."""
-    settings = cfg.estimator
-    estimator = estimator_class(settings.name)(random_state=cfg.random_state, **settings.params)
-    if settings.trim_residuals_sigma is not None:
-        estimator = ResidualTrimmedRegressor(estimator, max_sigma=settings.trim_residuals_sigma)
-    return TransformedTargetRegressor(regressor=estimator, func=np.log, inverse_func=np.exp)
+# A pipeline step: its name and its (unfitted) transformer or estimator.
+Step = tuple[str, Any]
 
 
 def build_pipeline(config: Config) -> Pipeline:
@@ -241,12 +64,146 @@ def build_pipeline(config: Config) -> Pipeline:
     ('field_ranges', 'regressor')
     """
     cfg = config.model_config
-    steps: list[tuple[str, Any]] = [
-        (name, make()) for row in STEPS for name, variables, make in row(cfg) if variables
-    ]
-    steps.append(("scaler", StandardScaler().set_output(transform="pandas")))
-    steps.append(("regressor", _regressor(cfg)))
-    return Pipeline(steps)
+    return Pipeline(
+        [
+            *_ranges_and_imputation(cfg),
+            *_derived_features(cfg),
+            *_joint_check_and_curves(cfg),
+            *_encoding(cfg),
+            ("scaler", StandardScaler().set_output(transform="pandas")),
+            ("regressor", _regressor(cfg)),
+        ]
+    )
+
+
+def _ranges_and_imputation(c: ModelConfig) -> list[Step]:
+    """Each numeric field's training range, then every missing value filled."""
+    steps: list[Step] = []
+    if c.numerical_vars:
+        # Pass-through: each numeric field's training range, for range warnings
+        # (before imputation: a missing value is not out of range).
+        steps.append(("field_ranges", FieldRangeChecker(c.numerical_vars)))
+    if absent := c.categorical_vars_absent_when_missing:
+        imputer = CategoricalImputer(
+            imputation_method="missing",
+            fill_value="Missing",
+            variables=_names(absent),
+            ignore_format=True,
+        )
+        steps.append(("absent_category_imputer", imputer))
+    if frequent := c.categorical_vars_impute_frequent:
+        # Ours, not feature-engine's: it breaks a tie for most frequent instead
+        # of refusing the column.
+        steps.append(("frequent_category_imputer", FrequentCategoryImputer(frequent)))
+    if indicated := c.numerical_vars_with_missing_indicator:
+        indicator = AddMissingIndicator(missing_only=False, variables=_names(indicated))
+        steps.append(("numeric_missing_indicator", indicator))
+    if c.numerical_vars:
+        median = MeanMedianImputer(imputation_method="median", variables=_names(c.numerical_vars))
+        steps.append(("numeric_imputer", median))
+    return steps
+
+
+def _derived_features(c: ModelConfig) -> list[Step]:
+    """Ages at sale, sums and products of fields, logs, 0/1 flags, and ordered
+    labels as numbers."""
+    steps: list[Step] = []
+    if c.years_since.variables:
+        ages = RelativeFeatures(
+            variables=_names([c.years_since.reference]),
+            reference=_names(c.years_since.variables),
+            func=["sub"],
+        )
+        steps.append(("years_since", ages))
+    for d in c.derived_features:  # config.yml gives each at least two variables
+        combined = MathFeatures(
+            variables=_names(d.variables), func=d.function, new_variables_names=[d.name]
+        )
+        steps.append((f"derived_{d.name}", combined))
+    if c.log_transform_vars:
+        steps.append(
+            ("log_transform", LogCpTransformer(variables=_names(c.log_transform_vars), C=1))
+        )
+    if c.binarize_vars:
+        binarizer = SklearnTransformerWrapper(
+            transformer=Binarizer(threshold=0.0), variables=_names(c.binarize_vars)
+        )
+        steps.append(("binarize", binarizer))
+    if mappings := _ordinal_mappings(c):
+        steps.append(("ordinal_mappings", OrdinalMapper(mappings)))
+    return steps
+
+
+def _joint_check_and_curves(c: ModelConfig) -> list[Step]:
+    """How the training houses' numbers vary together, then the curves: a slope
+    per category, splines, and the straight-line terms the splines replace."""
+    steps: list[Step] = []
+    if joint := _joint_variables(c):
+        # Pass-through: how the training houses' numbers vary together, as the
+        # model sees them (imputed, logged), for unusual-combination warnings.
+        checker = JointRangeChecker(joint, quantile=c.out_of_range.joint_quantile)
+        steps.append(("joint_range", checker))
+    for s in c.category_slopes:
+        slopes = CategorySlopes(s.category, s.variable, min_share=s.min_share)
+        steps.append((f"slopes_{s.variable}_by_{s.category}", slopes))
+    if splined := c.spline_features.variables:
+        splines = SplineFeatures(
+            splined,
+            n_knots=c.spline_features.n_knots,
+            degree=c.spline_features.degree,
+            extrapolation=c.spline_features.extrapolation,
+        )
+        steps.append(("splines", splines))
+    if c.spline_only_vars:
+        # Variables priced only through their splines: their straight-line term
+        # goes, so beyond the training range their effect stays flat.
+        steps.append(
+            ("drop_linear_terms", DropFeatures(features_to_drop=_names(c.spline_only_vars)))
+        )
+    return steps
+
+
+def _encoding(c: ModelConfig) -> list[Step]:
+    """Rare categories pooled as "Rare", then one 0/1 column per category."""
+    if not c.nominal_vars:
+        return []
+    rare = RareLabelEncoder(
+        tol=c.rare_label_tolerance,
+        n_categories=1,
+        replace_with="Rare",
+        variables=_names(c.nominal_vars),
+        ignore_format=True,
+    )
+    one_hot = OneHotEncoder(variables=_names(c.nominal_vars), ignore_format=True)
+    return [("rare_label_encoder", rare), ("one_hot_encoder", one_hot)]
+
+
+def _regressor(cfg: ModelConfig) -> TransformedTargetRegressor:
+    """The estimator on log(price), returning dollars, so training and
+    prediction cannot disagree on the target transform."""
+    settings = cfg.estimator
+    estimator = estimator_class(settings.name)(random_state=cfg.random_state, **settings.params)
+    if settings.trim_residuals_sigma is not None:
+        estimator = ResidualTrimmedRegressor(estimator, max_sigma=settings.trim_residuals_sigma)
+    return TransformedTargetRegressor(regressor=estimator, func=np.log, inverse_func=np.exp)
+
+
+def _names(columns: list[str]) -> list[str | int]:
+    """feature-engine annotates column lists as ``list[str | int]``."""
+    return list(columns)
+
+
+def _ordinal_mappings(cfg: ModelConfig) -> dict[str, dict[str, int]]:
+    return {
+        column: group.mapping
+        for group in cfg.ordinal_mappings.values()
+        for column in group.variables
+    }
+
+
+def _joint_variables(cfg: ModelConfig) -> list[str]:
+    # The numbers as the model sees them; 0/1 columns would only add noise.
+    return [v for v in cfg.numerical_vars + cfg.derived_names if v not in cfg.binarize_vars]
 
 
 def __getattr__(name: str) -> Any:

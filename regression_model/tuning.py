@@ -39,7 +39,7 @@ COLUMNWISE_FROM_ROWS = 32
 
 # --- factorising text ---------------------------------------------------------
 # Below this many cells pandas' hash table factorises a column sooner than the
-# identity hash is built (about 0.1 ms a column, whatever its length).
+# identity hash is built (a fixed cost per column, whatever its length).
 IDENTITY_HASH_FROM_CELLS = 4096
 # The head of a column whose distinct objects the identity hash learns first
 # (every distinct value of a real column shows up early), and the most

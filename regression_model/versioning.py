@@ -42,12 +42,14 @@ __all__ = [
 MODEL_CODE = (
     "pipeline.py",
     "registry.py",
+    "messages.py",
+    "mahalanobis.py",
     "data.py",
     "processing",
     "scoring",
-    "training/data.py",
+    "training/training_rows.py",
     "training/evaluation.py",
-    "training/intervals.py",
+    "training/range_calibration.py",
     "training/run.py",
 )
 FINGERPRINT_RECORD = PACKAGE_ROOT / "model_fingerprints.json"

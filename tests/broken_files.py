@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from regression_model.config.core import DATASET_DIR
 
@@ -68,16 +69,29 @@ def _every_row_ragged() -> bytes:
     return header + b"".join(row.replace(b"\n", b",extra\n") for row in rows)
 
 
+# The module of each extra a case may need.
+_EXTRA_MODULES = {"parquet": "pyarrow"}
+
+
 @dataclass(frozen=True)
 class Broken:
     """A broken input: the file's name, its bytes (None: it is not created),
-    what the error must say, and the line it must name (None: no line)."""
+    what the error must say, the line it must name (None: no line), and the
+    extra that writing the file or reading it as told needs (None: none)."""
 
     file: str
     data: Callable[[], bytes | None]
     says: str
     line: int | None = None
     input_format: str | None = None
+    extra: str | None = None
+
+    def skip_without_extra(self) -> None:
+        """Skip the test, with the reason, when the extra the case needs is absent."""
+        if self.extra is not None:
+            pytest.importorskip(
+                _EXTRA_MODULES[self.extra], reason=f"the {self.extra} extra is not installed"
+            )
 
     def write(self, folder: Path) -> Path:
         path = folder / self.file
@@ -95,11 +109,17 @@ BROKEN: dict[str, Broken] = {
     "blank_lines_only": Broken("blank.csv", lambda: b"\n\n\n", "is empty"),
     "folder": Broken("folder.csv/", lambda: None, "is a folder"),
     "unknown_suffix": Broken("houses.xlsx", base_csv, "cannot tell its format from its name"),
-    "parquet_named_csv": Broken("houses.csv", _parquet_bytes, "is a Parquet file"),
-    "csv_named_parquet": Broken("houses.parquet", base_csv, "is not a readable Parquet file"),
+    "parquet_named_csv": Broken("houses.csv", _parquet_bytes, "is a Parquet file", extra="parquet"),
+    "csv_named_parquet": Broken(
+        "houses.parquet", base_csv, "is not a readable Parquet file", extra="parquet"
+    ),
     "csv_named_jsonl": Broken("houses.jsonl", base_csv, "none of its first 21 rows"),
     "csv_said_parquet": Broken(
-        "houses.csv", base_csv, "is not a readable Parquet file", input_format="parquet"
+        "houses.csv",
+        base_csv,
+        "is not a readable Parquet file",
+        input_format="parquet",
+        extra="parquet",
     ),
     "gzip_named_csv": Broken("houses.csv", lambda: gzip.compress(base_csv()), "gzip-compressed"),
     "plain_named_gz": Broken("houses.csv.gz", base_csv, "Not a gzipped file"),

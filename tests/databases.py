@@ -24,7 +24,7 @@ import pytest
 from regression_model.store.codec import encode_json_rows, pack_call
 from regression_model.store.ids import new_id, new_row_ids
 from regression_model.store.location import forget_stores
-from regression_model.store.models import ModelRecord
+from regression_model.store.model_rows import ModelRecord
 from regression_model.store.store import PredictionStore
 
 PG_VARIABLE = "REGRESSION_MODEL_TEST_PG_URL"
@@ -39,6 +39,7 @@ def new_postgres_database() -> Iterator[str]:
             f"{PG_VARIABLE} is not set: no PostgreSQL server to test against "
             "(.ci/run starts one; see docs/maintaining.md)"
         )
+    pytest.importorskip("psycopg", reason="the postgres extra is not installed")
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 

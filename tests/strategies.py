@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from regression_model.scoring.validation import FieldRule, field_rules
+from regression_model.scoring.rules import FieldRule, field_rules
 
 JUNK = st.one_of(
     st.booleans(),

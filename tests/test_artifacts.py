@@ -88,6 +88,7 @@ def _reseal(models: Path, **changes: Any) -> None:
     (models.parent / "trained_models.sha256").write_text(f"{digest}  {path.name}\n")
 
 
+@pytest.mark.slow
 def test_tampered_artifact_is_refused_before_loading(package_copy: Path) -> None:
     """An artifact swapped for a pickle that runs code is refused on its sha256 and
     never read: the file its code would create does not appear."""
@@ -101,6 +102,7 @@ def test_tampered_artifact_is_refused_before_loading(package_copy: Path) -> None
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_a_manifest_rewritten_for_a_pickle_runs_no_code(package_copy: Path) -> None:
     """A pickle whose manifest and seal were rewritten to vouch for it is still never
     unpickled: the pipeline's file is read as skops only, and the pickle is refused
@@ -118,6 +120,7 @@ def test_a_manifest_rewritten_for_a_pickle_runs_no_code(package_copy: Path) -> N
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_truncated_artifact_and_edited_plan_are_refused(package_copy: Path) -> None:
     """A truncated artifact, and separately an edited scoring plan, are refused."""
     models = _models(package_copy)
@@ -134,6 +137,7 @@ def test_truncated_artifact_and_edited_plan_are_refused(package_copy: Path) -> N
     assert first.startswith("ArtifactIntegrityError") and "plan.json" in first
 
 
+@pytest.mark.slow
 def test_one_hex_digit_of_the_data_hash_changed_is_refused(package_copy: Path) -> None:
     """The manifest's training_data_sha256 with one hex digit changed: scoring and
     load_pipeline both refuse with ArtifactIntegrityError naming the manifest and
@@ -151,6 +155,7 @@ def test_one_hex_digit_of_the_data_hash_changed_is_refused(package_copy: Path) -
         assert "Retrain with `tox -e train` or reinstall the package" in line
 
 
+@pytest.mark.slow
 def test_a_missing_seal_is_refused(package_copy: Path) -> None:
     """Without the seal beside the model folder nothing vouches for the manifest:
     refused, naming the seal."""
@@ -159,6 +164,7 @@ def test_a_missing_seal_is_refused(package_copy: Path) -> None:
     assert first.startswith("ArtifactIntegrityError") and "no seal trained_models.sha256" in first
 
 
+@pytest.mark.slow
 def test_minor_version_drift_is_refused(package_copy: Path) -> None:
     """A model trained under another minor scikit-learn release: both the fast path
     and the pipeline are refused, and the message says to retrain."""
@@ -170,6 +176,7 @@ def test_minor_version_drift_is_refused(package_copy: Path) -> None:
     assert "scikit-learn 1.1.3" in lines[0] and "tox -e train" in lines[0]
 
 
+@pytest.mark.slow
 def test_patch_level_drift_is_allowed_and_logged(package_copy: Path) -> None:
     """Another patch release of feature-engine loads, with a log line noting it."""
     import importlib.metadata

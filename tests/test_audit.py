@@ -61,6 +61,7 @@ def test_replay_notices_a_changed_price_range(store_url: str, house: dict[str, A
     assert replay["match"] is False and "another price range" in replay["reason"]
 
 
+@pytest.mark.slow
 def test_replay_of_a_version_missing_from_the_index_says_so(
     store_url: str, package_index: PackageIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:

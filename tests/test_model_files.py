@@ -43,6 +43,7 @@ def _model_files(package_copy: Path) -> list[Path]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("umask", [0o022, 0o027])
 def test_model_files_are_written_with_the_umask_mode(package_copy: Path, umask: int) -> None:
     """Every file training writes (artifact, plan, manifest, seal) gets mode 0666
@@ -89,6 +90,7 @@ def _as_a_user_who_cannot_read(command: list[str]) -> list[str]:
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
 
 
+@pytest.mark.slow
 def test_an_unreadable_model_file_is_one_line_from_the_command_line(package_copy: Path) -> None:
     """A model file its user cannot read (mode 0600 of another user, here 0000):
     `predict` exits 2 with one line naming the file, the cause and the fix, and no

@@ -75,6 +75,7 @@ def test_a_pipeline_holding_an_unlisted_type_is_not_written() -> None:
         dump_pipeline(Pipeline([("unlisted", _Unlisted())]))
 
 
+@pytest.mark.slow
 def test_a_file_naming_untrusted_types_builds_and_imports_nothing(tmp_path: Path) -> None:
     """A skops file holding an object of a module that is not trusted, and one holding
     a pipeline whose step calls os.system, are refused with ArtifactIntegrityError

@@ -168,6 +168,7 @@ def test_package_logger_has_only_a_null_handler() -> None:
     assert [type(h) for h in handlers] == [logging.NullHandler]
 
 
+@pytest.mark.slow
 def test_records_are_recorded_without_importing_pandas(tmp_path: Any) -> None:
     """A fresh process that scores a few records (a list of dicts, one of them
     rejected) and records them in a SQLite store never imports pandas, about a

@@ -39,6 +39,7 @@ def test_publish_uploads_sdist_and_wheel(package_index: PackageIndex, tmp_path: 
     assert f"published ames-price-model {VERSION}" in done.stdout
 
 
+@pytest.mark.slow
 def test_publish_refuses_a_dirty_tree(package_index: PackageIndex, tmp_path: Path) -> None:
     """An uncommitted file makes the tree dirty: refused, naming it."""
     source = copy_source(tmp_path / "source")
@@ -47,6 +48,7 @@ def test_publish_refuses_a_dirty_tree(package_index: PackageIndex, tmp_path: Pat
     assert "the git tree is dirty" in reason and "notes.txt" in reason
 
 
+@pytest.mark.slow
 def test_publish_refuses_an_unrecorded_fingerprint(
     package_index: PackageIndex, tmp_path: Path
 ) -> None:

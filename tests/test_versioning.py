@@ -55,7 +55,7 @@ def test_moving_code_keeps_the_fingerprint_and_changing_it_does_not(tmp_path: Pa
     copy = tmp_path / "regression_model"
     shutil.copytree(Path(regression_model.__file__).parent, copy)
     before = code_digests(copy)
-    (copy / "scoring" / "messages.py").rename(copy / "scoring" / "warning_words.py")
+    (copy / "scoring" / "signals.py").rename(copy / "scoring" / "signal_names.py")
     checks = copy / "processing" / "range_checks.py"
     source = checks.read_text(encoding="utf-8")
     start = source.index("def _whitening(")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -69,11 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logging.basicConfig(level=logging.INFO, handlers=[_console_log()])
     # A command line wants the summary line, not one INFO record per call; the
     # level goes back afterwards, for callers running main() in-process.
     # Alembic narrates each step at INFO; the store's own lines say what changed.
@@ -95,3 +92,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code(error)
     finally:
         calls.setLevel(level)
+
+
+def _console_log() -> logging.Handler:
+    """stderr, each record behind its time in ISO 8601 in UTC to the millisecond:
+    the style of every time the command line prints."""
+    handler = logging.StreamHandler(sys.stderr)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    formatter.converter = time.gmtime
+    formatter.default_time_format = "%Y-%m-%dT%H:%M:%S"
+    formatter.default_msec_format = "%s.%03d+00:00"
+    handler.setFormatter(formatter)
+    return handler

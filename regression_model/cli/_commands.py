@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from regression_model._wording import counted
 from regression_model.cli._exits import EXIT_OK, EXIT_REJECTED, EXIT_USAGE
 from regression_model.errors import OutputFileError
 
@@ -38,11 +39,12 @@ def predict(args: argparse.Namespace) -> int:
     )
     model = f" with model {summary.version}" if summary.version else ""
     unreadable = (
-        f" ({summary.unreadable} of them unreadable, not recorded)" if summary.unreadable else ""
+        f" ({summary.unreadable:,} of them unreadable, not recorded)" if summary.unreadable else ""
     )
     print(
-        f"scored {summary.scored} of {summary.rows} rows{model} in {summary.seconds:.2f} s; "
-        f"rejected {summary.rejected}{unreadable}; {summary.recorded} recorded in the store",
+        f"scored {summary.scored:,} of {counted(summary.rows, 'row')}{model} in "
+        f"{summary.seconds:.2f} s; rejected {summary.rejected:,}{unreadable}; "
+        f"{summary.recorded:,} recorded in the store",
         file=sys.stderr,
     )
     return EXIT_REJECTED if summary.rejected else EXIT_OK
@@ -82,7 +84,7 @@ def records(args: argparse.Namespace) -> int:
         target: Any = sys.stdout if args.output in (None, "-") else args.output
         fmt = args.fmt or ("jsonl" if target is sys.stdout else None)
         written = audit.export_records(target, fmt, **filters)
-        print(f"exported {written} records", file=sys.stderr)
+        print(f"exported {counted(written, 'record')}", file=sys.stderr)
         return EXIT_OK
     # Streamed: memory stays that of one stored chunk, whatever the store's size.
     try:

@@ -31,7 +31,8 @@ def info(args: argparse.Namespace) -> int:
         "libraries_installed": {
             name: importlib.metadata.version(name) for name in manifest.get("libraries", {})
         },
-        "scoring_plan_fallback_steps": manifest.get("scoring_plan", {}).get("fallback_steps"),
+        "scoring_plan": model.plan.fallback_summary,
+        "scoring_plan_fallback_steps": model.plan.fallback_steps,
         "prediction_store": url,
     }
     if args.json:
@@ -94,5 +95,6 @@ _INFO_LINES: list[tuple[str, Any]] = [
     ("price ranges:", _ranges),
     ("beyond training:", _beyond),
     ("libraries:", _libraries),
+    ("scoring plan:", lambda f: f["scoring_plan"]),
     ("predictions go:", lambda f: f["prediction_store"]),
 ]

@@ -40,7 +40,14 @@ def add_monitoring_commands(commands: Any, moment: Callable[[str], datetime]) ->
     monitor.add_argument(
         "--no-record", action="store_true", help="do not write the results to the store"
     )
-    outcomes = commands.add_parser("outcomes", help="record the sale prices of predicted houses")
+    outcomes = commands.add_parser(
+        "outcomes",
+        help="record the sale prices of predicted houses",
+        description=(
+            "Record what predicted houses sold for, so that monitor can report how right "
+            "the prices and ranges were: 'outcomes add FILE'."
+        ),
+    )
     actions = outcomes.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = actions.add_parser(
         "add",

@@ -40,7 +40,7 @@ def models(args: argparse.Namespace) -> int:
             continue
         print(
             f"{model['model_version']:<10} {model['model_identity'][:16]}  first seen "
-            f"{model['first_seen']:%Y-%m-%d %H:%M:%S} UTC  trained "
+            f"{model['first_seen'].isoformat(timespec='seconds')}  trained "
             f"{manifest.get('trained_at', '?')}  data "
             f"{str(manifest.get('training_data_sha256', '?'))[:12]}  "
             + " ".join(f"{k}=={v}" for k, v in sorted(manifest.get("libraries", {}).items()))

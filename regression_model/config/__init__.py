@@ -6,6 +6,6 @@ between keys, ``_yaml`` the strictyaml schema derived from the models, and
 """
 
 from regression_model.config.core import get_config, parse_config
-from regression_model.config.models import Config
+from regression_model.config.settings import Config
 
 __all__ = ["Config", "get_config", "parse_config"]

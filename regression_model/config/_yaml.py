@@ -27,7 +27,7 @@ from strictyaml import load as load_yaml
 from strictyaml.representation import YAML
 from strictyaml.validators import Validator
 
-from regression_model.config.models import (
+from regression_model.config.settings import (
     AppConfig,
     ModelConfig,
     MonitoringConfig,

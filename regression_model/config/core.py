@@ -18,20 +18,20 @@ from strictyaml import YAMLError
 from strictyaml.representation import YAML
 
 from regression_model.config import _lines, _yaml
-from regression_model.config.models import (
-    AppConfig,
-    Config,
-    ModelConfig,
-    MonitoringConfig,
-    ScoringConfig,
-    StoreConfig,
-)
 from regression_model.config.paths import (
     CONFIG_FILE_PATH,
     DATASET_DIR,
     PACKAGE_ROOT,
     ROOT,
     TRAINED_MODEL_DIR,
+)
+from regression_model.config.settings import (
+    AppConfig,
+    Config,
+    ModelConfig,
+    MonitoringConfig,
+    ScoringConfig,
+    StoreConfig,
 )
 from regression_model.errors import ConfigError
 

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from regression_model._wording import counted
-from regression_model.config.models import Config
+from regression_model.config.settings import Config
 from regression_model.errors import InputFileError
 from regression_model.files.chunks import InputChunk, RejectedRow
 from regression_model.registry import MISSING_MARKERS

@@ -6,7 +6,7 @@ import io
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from regression_model.config.models import Config
+from regression_model.config.settings import Config
 from regression_model.errors import InputFileError
 from regression_model.files._csv import check_header
 from regression_model.files.chunks import InputChunk

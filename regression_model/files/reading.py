@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
 
 from regression_model.config.core import get_config
-from regression_model.config.models import Config
+from regression_model.config.settings import Config
 from regression_model.errors import InputFileError
 from regression_model.files._compressed import (
     COMPRESSION_SUFFIXES,

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from regression_model.config.models import MonitoringConfig, Threshold
+from regression_model.config.settings import MonitoringConfig, Threshold
 from regression_model.monitoring.reference import Reference
 from regression_model.monitoring.tally import FieldTally, Tally, price_median
 

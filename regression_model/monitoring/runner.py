@@ -190,7 +190,8 @@ def monitor(
     >>> report.records, len(report.overall["fields"]), report.verdict, report.exit_code
     (1460, 79, 'ok', 0)
     """
-    from regression_model.audit import URL_VARIABLE, get_store
+    from regression_model.store.location import open_store
+    from regression_model.store.variables import URL_VARIABLE
 
     cfg = config or get_config()
     if every not in EVERY:
@@ -201,7 +202,7 @@ def monitor(
         raise MonitoringError(
             f"until ({until.isoformat()}) must be after since ({since.isoformat()})"
         )
-    target = store or get_store(cfg)
+    target = store or open_store(cfg.store_config)
     if target is None:
         raise MonitoringError(
             f"persistence is off ({URL_VARIABLE}=none): there is no store to read"

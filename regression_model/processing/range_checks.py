@@ -17,8 +17,9 @@ import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from regression_model.mahalanobis import JointDistance
+from regression_model.messages import beyond_range, unusual_combination
 from regression_model.processing._frames import validated_frame
-from regression_model.scoring.messages import beyond_range, unusual_combination
 
 __all__ = [
     "NAMED_FIELDS",
@@ -197,9 +198,10 @@ class JointRangeChecker(_PassThrough):
 
     def distances(self, values: np.ndarray) -> np.ndarray:
         """Each row's Mahalanobis distance from the training mean."""
-        whitened = ((values - self.mean_) / self.scale_) @ self.whitening_
-        distances: np.ndarray = np.sqrt(np.einsum("ij,ij->i", whitened, whitened))
-        return distances
+        return self._distance().of_rows(values)
+
+    def _distance(self) -> JointDistance:
+        return JointDistance(self.mean_, self.scale_, self.whitening_)
 
     def check(self, X: Any) -> list[tuple[int, str, str]]:
         """``(row, fields, message)`` for each row beyond the threshold; ``fields``
@@ -215,11 +217,7 @@ class JointRangeChecker(_PassThrough):
 
     def main_fields(self, row: np.ndarray) -> list[str]:
         """The columns adding most to one row's squared distance."""
-        standard = (row - self.mean_) / self.scale_
-        # ||z W||^2 = sum_i z_i (W W' z)_i: each column's share of the distance.
-        shares = standard * (self.whitening_ @ (self.whitening_.T @ standard))
-        order = np.argsort(-shares, kind="stable")[:NAMED_FIELDS]
-        return [self.variables_[i] for i in order]
+        return self._distance().main_fields(row[None, :], self.variables_, NAMED_FIELDS)[0]
 
     def describe(self, fields: list[str], distance: float) -> str:
         """The warning for one flagged row."""

@@ -3,7 +3,7 @@
 Apps written against ``tid-regression-model`` import ``HouseDataInputSchema``,
 ``MultipleHouseDataInputs``, ``validate_inputs`` and ``drop_na_inputs`` from
 here. The contract itself lives in ``regression_model.scoring.schema`` and its
-validators in ``regression_model.scoring.validation``.
+validators in ``regression_model.scoring.validators``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from regression_model.scoring.schema import (
     MultipleHouseDataInputs,
     RowError,
 )
-from regression_model.scoring.validation import validate_table
+from regression_model.scoring.validators import validate_table
 
 __all__ = [
     "HouseDataInputSchema",

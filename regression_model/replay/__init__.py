@@ -28,7 +28,7 @@ from regression_model.replay._index import (
     version_of,
     versions_on_index,
 )
-from regression_model.replay._run import errors_by_row, score_in
+from regression_model.replay._replaying import errors_by_row, score_in
 from regression_model.replay._wheel import RecordedModel
 
 __all__ = [

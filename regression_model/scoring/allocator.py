@@ -25,7 +25,7 @@ import threading
 
 from regression_model import tuning
 from regression_model.config.environment import switch
-from regression_model.config.models import ScoringConfig
+from regression_model.config.settings import ScoringConfig
 
 __all__ = [
     "MMAP_THRESHOLD",

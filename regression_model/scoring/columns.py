@@ -3,7 +3,8 @@ scoring plan consumes (kept apart so neither imports the other)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,29 @@ class CatColumn:
         """The column with each code ``c`` replaced by ``table[c]`` (``table``
         as for :meth:`lookup`), over new ``categories``: the rows' entries stay."""
         return CatColumn(table[self.entry_codes], categories, has_missing, self.cells)
+
+    def filled(self, value: str) -> CatColumn:
+        """The column with ``value`` where a row is missing (itself when none is)."""
+        if not self.any_missing():
+            return self
+        categories = list(self.categories)
+        if value in categories:
+            index = categories.index(value)
+        else:
+            categories.append(value)
+            index = len(categories) - 1
+        # Code -1 picks the table's last slot, the fill.
+        table = np.append(np.arange(len(self.categories)), index)
+        filled = np.empty(len(categories), dtype=object)
+        filled[:] = categories
+        return self.recoded(table, filled, False)
+
+    def relabelled(self, label: Callable[[str], str]) -> CatColumn:
+        """The column with each category renamed by ``label`` (several may get
+        one name); a missing row stays missing."""
+        relabelled = np.empty(len(self.categories), dtype=object)
+        relabelled[:] = [label(c) for c in self.categories]
+        return replace(self, categories=relabelled)
 
     def any_missing(self) -> bool:
         """Whether some row is missing (cheap when the builder already knew)."""

@@ -3,14 +3,14 @@ pandas stores text as.
 
 With pyarrow installed pandas keeps text in Arrow arrays, and factorising one
 is a C++ dictionary encode. Without it (the core install) text is an array of
-Python objects, which pandas hashes string by string: more than half the time
-of scoring a large batch. But the cells of such a column are mostly the same
-few objects over and over (``read_csv`` and row selections share one object
-per distinct string), so this module factorises the objects' identities
-first, which is integer work, and only then the few distinct objects by value.
-The identities (addresses) of a column's few distinct objects are told apart
-by a perfect hash, a multiply and a shift per cell (see :func:`_identity_slots`),
-not by pandas' hash table. The result is exactly
+Python objects, which pandas hashes string by string, the largest part of
+scoring a large batch (docs/speed.md). But the cells of such a column are
+mostly the same few objects over and over (``read_csv`` and row selections
+share one object per distinct string), so this module factorises the
+objects' identities first, which is integer work, and only then the few
+distinct objects by value. The identities (addresses) of a column's few
+distinct objects are told apart by a perfect hash, a multiply and a shift per
+cell (see :func:`_identity_slots`), not by pandas' hash table. The result is exactly
 ``pandas.factorize(values, use_na_sentinel=True)``: the same codes and the
 same uniques in order of first appearance.
 """
@@ -108,9 +108,7 @@ def factorize(values: Any) -> Factorized:
         return Factorized(
             np.asarray(uniques, dtype=object), np.asarray(codes, dtype=np.int64), None
         )
-    if (
-        len(cells) < tuning.IDENTITY_HASH_FROM_CELLS
-    ):  # building the hash would cost more than it saves
+    if len(cells) < tuning.IDENTITY_HASH_FROM_CELLS:  # the hash would cost more than it saves
         codes, uniques = pd.factorize(cells, use_na_sentinel=True)
         return Factorized(
             np.asarray(uniques, dtype=object), np.asarray(codes, dtype=np.int64), None

@@ -31,7 +31,7 @@ from typing import Any
 
 from regression_model import tuning
 from regression_model.config.environment import switch
-from regression_model.config.models import ScoringConfig
+from regression_model.config.settings import ScoringConfig
 
 __all__ = [
     "BLAS_VARIABLE",

@@ -8,7 +8,6 @@ without copying or modifying the caller's object.
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Mapping, Sequence
 from operator import itemgetter
@@ -21,6 +20,14 @@ from regression_model.config.core import Config
 from regression_model.errors import InvalidInputError
 from regression_model.scoring.factorize import Factorized, factorize, factorize_cells
 from regression_model.scoring.frame_cells import column_cells, frame_rows, rows_of_columns
+from regression_model.scoring.well_formed import (
+    HINT,
+    a_type,
+    check_columns,
+    check_names,
+    length,
+    loaded_pandas,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,25 +40,6 @@ __all__ = [
     "as_table",
     "check_names",
 ]
-
-_HINT = (
-    "pass a pandas DataFrame, a list of records (dicts), or a dict of columns "
-    "(column name -> list of values)"
-)
-
-
-def _is_column(value: Any) -> bool:
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return True
-    pandas = _loaded_pandas()
-    return pandas is not None and isinstance(value, (pandas.Series, pandas.Index))
-
-
-def _loaded_pandas() -> Any:
-    """pandas if something imported it already, else None. Records and dicts
-    of lists are scored without importing pandas (a fifth of a first call's
-    time), and nothing can be a pandas object before pandas is imported."""
-    return sys.modules.get("pandas")
 
 
 def _missing(value: Any) -> bool:
@@ -271,8 +259,16 @@ class RecordsInput(TableInput):
         for record in self._records:
             row = {}
             for name in names:
-                value = self._get(record, name)
-                row[name] = None if _missing(value) else value
+                # _get and _missing written out for the common cells: a single
+                # call's record pays for each of its fields.
+                value = record[name] if name in record else self._get(record, name)
+                kind = type(value)
+                if kind is float:
+                    row[name] = None if value != value else value
+                elif kind is str or kind is int:
+                    row[name] = value
+                else:
+                    row[name] = None if _missing(value) else value
             rows.append(row)
         return rows
 
@@ -333,7 +329,7 @@ def as_table(input_data: Any, config: Config) -> TableInput:
     (1, ['FirstFlrSF', 'GrLivArea'])
     """
     renames = config.model_config.variables_to_rename
-    pandas = _loaded_pandas()
+    pandas = loaded_pandas()
     if pandas is not None and isinstance(input_data, pandas.DataFrame):
         check_names(input_data.columns.tolist(), renames)
         # Validation takes so few rows record by record anyway, and pandas'
@@ -342,9 +338,9 @@ def as_table(input_data: Any, config: Config) -> TableInput:
             return RecordsInput(frame_rows(input_data), renames)
         return FrameInput(input_data.rename(columns=renames))
     if isinstance(input_data, Mapping):
-        _check_columns(input_data)
+        check_columns(input_data)
         check_names(list(input_data), renames)
-        n_rows = _length(input_data)
+        n_rows = length(input_data)
         if n_rows < tuning.COLUMNWISE_FROM_ROWS:  # as records, as a small frame is
             columns = [column_cells(values) for values in input_data.values()]
             return RecordsInput(rows_of_columns(list(input_data), columns, n_rows), renames)
@@ -353,69 +349,11 @@ def as_table(input_data: Any, config: Config) -> TableInput:
         for position, record in enumerate(input_data):
             if not isinstance(record, Mapping):
                 raise InvalidInputError(
-                    f"input_data[{position}] is {_a_type(record)}, not a record (dict); {_HINT}"
+                    f"input_data[{position}] is {a_type(record)}, not a record (dict); {HINT}"
                 )
         table = RecordsInput(input_data, renames)
         # Records that share their fields share their names' verdict too.
         for position, record in enumerate(input_data[:1] if table.shares_keys else input_data):
             check_names(list(record), renames, where=f"input_data[{position}]: ")
         return table
-    raise InvalidInputError(f"input_data is {_a_type(input_data)}, not a table; {_HINT}")
-
-
-def _a_type(value: Any) -> str:
-    """The value's type name with its article: "an int", "a str"."""
-    name = type(value).__name__
-    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
-
-
-def _length(columns: Mapping[Any, Any]) -> int:
-    """The number of rows of columns of one length (0 when there are none)."""
-    return len(next(iter(columns.values()))) if columns else 0
-
-
-def _check_columns(columns: Mapping[Any, Any]) -> None:
-    scalars = [k for k, v in columns.items() if not _is_column(v)]
-    if scalars:
-        raise InvalidInputError(
-            f"input_data is a dict whose values {scalars[:5]!r} are not columns (lists of "
-            f"values); for one house pass [record], a list holding the dict; {_HINT}"
-        )
-    lengths = {len(v) for v in columns.values()}
-    if len(lengths) > 1:
-        raise InvalidInputError(
-            f"the columns of input_data have different lengths {sorted(lengths)}"
-        )
-
-
-def check_names(names: list[Any], renames: Mapping[str, str], where: str = "") -> None:
-    """Refuse column names that are not strings, given twice, or under both spellings.
-
-    Raises
-    ------
-    InvalidInputError
-        Naming the columns at fault, prefixed by ``where``.
-
-    Examples
-    --------
-    >>> from regression_model.scoring.inputs import check_names
-    >>> check_names(["GrLivArea", "1stFlrSF"], {"1stFlrSF": "FirstFlrSF"})
-    >>> try:
-    ...     check_names(["1stFlrSF", "FirstFlrSF"], {"1stFlrSF": "FirstFlrSF"})
-    ... except ValueError as error:
-    ...     print(str(error)[:36])
-    columns ['1stFlrSF'] are given under
-    """
-    non_text = [c for c in names if not isinstance(c, str)]
-    if non_text:
-        raise InvalidInputError(f"{where}column names must be strings; got {non_text[:5]!r}")
-    present = set(names)
-    both = [old for old, new in renames.items() if old in present and new in present]
-    if both:
-        raise InvalidInputError(
-            f"{where}columns {both} are given under both their original and renamed names "
-            f"({[renames[b] for b in both]}); send one spelling"
-        )
-    if len(present) != len(names):
-        dupes = sorted({c for c in names if names.count(c) > 1})
-        raise InvalidInputError(f"{where}columns {dupes} appear more than once; send each once")
+    raise InvalidInputError(f"input_data is {a_type(input_data)}, not a table; {HINT}")

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from regression_model.scoring import messages
+from regression_model import messages
 from regression_model.scoring.columns import CatColumn, ValidatedBatch
-from regression_model.scoring.intervals import IntervalModel
 from regression_model.scoring.operations import BUILDERS
+from regression_model.scoring.price_ranges import IntervalModel
+from regression_model.scoring.primitives import COLUMNS, ONE_ROW, Lookup, Primitives, table_weight
 from regression_model.scoring.signals import BEYOND_TRAINING
 from regression_model.scoring.state import (
     FINDING_ORDER,
@@ -30,7 +31,6 @@ from regression_model.scoring.state import (
     Operation,
     RowState,
     State,
-    category_column,
     number_column,
 )
 
@@ -45,6 +45,12 @@ __all__ = [
 ]
 
 SPEC_FORMAT = 2
+
+# Up to this many rows the linear head takes one matrix product, beyond it it
+# adds the columns in place. The two sum in another order, so the choice is
+# part of the model's arithmetic (and of its fingerprint), not a tuning knob:
+# moving it moves the last bits of some prices.
+_PRODUCT_MOST_ROWS = 256
 
 
 @dataclass
@@ -63,38 +69,30 @@ class LinearHead:
         # a value is infinite, which the plausible-price check rejects either
         # way. A single row keeps its one dot product over every column.
         self._weighted = {name: w for name, w in self.numeric.items() if w != 0.0}
-        self._weighted_tables = {
-            name: table for name, table in self.tables.items() if any(table.values())
+        # Categories the encoder never saw get no dummy, hence weight 0; a
+        # table of zeros adds nothing.
+        weights = [(n, table_weight(t)) for n, t in self.tables.items() if any(t.values())]
+        self._tables = {
+            xp.one_row: [(name, xp.weighing(rule)) for name, rule in weights]
+            for xp in (COLUMNS, ONE_ROW)
         }
 
-    def log_price(self, state: State, n_rows: int) -> np.ndarray:
-        """The linear model's log price of each row."""
-        if n_rows <= 256 and self._numeric_names:
+    def log_price(self, values: Any, n_rows: int, xp: Primitives = COLUMNS) -> Any:
+        """The linear model's log price of each row (of the one row, with ``xp``
+        ``ONE_ROW``)."""
+        if xp.one_row or (n_rows <= _PRODUCT_MOST_ROWS and self._numeric_names):
             # Few rows: one matrix product beats many tiny numpy calls.
-            columns = np.vstack([number_column(state, name) for name in self._numeric_names])
-            total = self.intercept + self._numeric_weights @ columns
+            numbers = [values[name] for name in self._numeric_names]
+            total = self.intercept + xp.dot(self._numeric_weights, numbers)
         else:
             # Many rows: accumulate in place rather than copy every column.
             total = np.full(n_rows, self.intercept)
             scratch = np.empty(n_rows)
             for name, weight in self._weighted.items():
-                np.multiply(number_column(state, name), weight, out=scratch)
+                np.multiply(number_column(values, name), weight, out=scratch)
                 total += scratch
-        for name, table in self._weighted_tables.items():
-            cat = category_column(state, name)
-            # Categories the encoder never saw get no dummy, hence weight 0.
-            weights = np.array([table.get(c, 0.0) for c in cat.categories] + [0.0])
-            total += cat.lookup(weights)
-        log_prices: np.ndarray = total
-        return log_prices
-
-    def row_log_price(self, values: RowState) -> float:
-        """The linear model's log price of one row."""
-        numbers = np.array([values[name] for name in self._numeric_names], dtype=np.float64)
-        total = self.intercept + float(self._numeric_weights @ numbers)
-        for name, table in self.tables.items():
-            label = values[name]
-            total += 0.0 if label is None else table.get(label, 0.0)
+        for name, weigh in self._tables[xp.one_row]:
+            total += weigh(values[name])
         return total
 
 
@@ -108,6 +106,18 @@ class ScoringPlan:
     seen_categories: dict[str, frozenset[str]] = field(default_factory=dict)
     intervals: IntervalModel | None = None  # None: the plan gives no price ranges
     tail: Any = None  # the Pipeline of fallback steps: see attach_pipeline
+    fallback_reason: str | None = None  # why the steps fall back (the compiler's words)
+
+    def __post_init__(self) -> None:
+        # A category is unseen when present and not among the column's seen.
+        unseen = [
+            (column, Lookup({**dict.fromkeys(seen, False), None: False}, True).rule)
+            for column, seen in self.seen_categories.items()
+        ]
+        self._unseen = {
+            xp.one_row: [(column, rule, xp.picking(rule)) for column, rule in unseen]
+            for xp in (COLUMNS, ONE_ROW)
+        }
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> ScoringPlan:
@@ -144,7 +154,24 @@ class ScoringPlan:
             fallback_steps=list(spec["fallback_steps"]),
             seen_categories=seen,
             intervals=None if intervals is None else IntervalModel.from_spec(intervals),
+            fallback_reason=spec.get("fallback_reason"),
         )
+
+    @property
+    def fallback_summary(self) -> str:
+        """Whether every step runs in numpy or which steps fall back to the
+        pipeline, and why, in one line (``regression-model info`` shows it).
+
+        Examples
+        --------
+        >>> from regression_model.model import load_model
+        >>> load_model().plan.fallback_summary
+        'numpy plan, no fallback steps'
+        """
+        if not self.fallback_steps:
+            return "numpy plan, no fallback steps"
+        reason = self.fallback_reason or "the plan file does not say why"
+        return f"falls back to the pipeline for steps [{', '.join(self.fallback_steps)}]: {reason}"
 
     def attach_pipeline(self, pipeline: Any) -> None:
         """Give the plan the fitted pipeline's fallback steps, if it has any."""
@@ -153,34 +180,17 @@ class ScoringPlan:
 
             self.tail = Pipeline(pipeline.steps[len(pipeline.steps) - len(self.fallback_steps) :])
 
-    def _unseen_categories(self, batch: ValidatedBatch, state: State) -> None:
+    def _unseen_categories(self, values: State | RowState, xp: Primitives) -> None:
         """Warn about each category no training row had: the rare-label step
-        prices it as "Rare"."""
-        for column, seen in self.seen_categories.items():
-            cat = batch.categorical.get(column)
-            if cat is None:
+        prices it as "Rare". Runs before the first operation."""
+        for column, unseen, pick in self._unseen[xp.one_row]:
+            cat = values.get(column)
+            # A row's label is looked up first: a seen one has nothing to pick.
+            if cat is None or (xp.one_row and not unseen(cat)):
                 continue
-            new = np.array([c not in seen for c in cat.categories] + [False])
-            if not new.any():
-                continue
-            for index in np.flatnonzero(cat.lookup(new)).tolist():
-                value = str(cat.categories[cat.codes[index]])
-                state.findings.append(
-                    Finding(
-                        index,
-                        messages.UNSEEN_CATEGORY,
-                        column,
-                        messages.unseen_category(column, value),
-                    )
-                )
-
-    def _unseen_category_of_row(self, values: RowState) -> None:
-        """:meth:`_unseen_categories` for one row's values."""
-        for column, seen in self.seen_categories.items():
-            label = values.get(column)
-            if label is not None and label not in seen:
+            for row, label in pick(cat):
                 message = messages.unseen_category(column, str(label))
-                values.findings.append(Finding(0, messages.UNSEEN_CATEGORY, column, message))
+                values.findings.append(Finding(row, messages.UNSEEN_CATEGORY, column, message))
 
     def score(self, batch: ValidatedBatch) -> PlanOutput:
         """Prices, warnings and per-row signals for the batch's valid rows."""
@@ -190,7 +200,7 @@ class ScoringPlan:
         state = State({**batch.numeric, **batch.categorical}, n_rows)
         if n_rows == 0:
             return PlanOutput(np.empty(0), [], {}, state)
-        self._unseen_categories(batch, state)
+        self._unseen_categories(state, COLUMNS)
         for operation in self.operations:
             operation(state)
         if self.head is not None:
@@ -203,27 +213,24 @@ class ScoringPlan:
         state.signals[BEYOND_TRAINING] = beyond
         output = PlanOutput(log_prices, state.findings, state.signals, state)
         if self.intervals is not None:
-            tables = self.intervals.tables
-            output.intervals = self.intervals.bounds(
-                log_prices, state.signals, {c: category_column(state, c) for c in tables}
-            )
+            output.intervals = self.intervals.bounds(log_prices, state.signals, state)
         return output
 
     def _score_row(self, row: dict[str, Any]) -> PlanOutput:
         """:meth:`score` for a batch of one valid row, on its Python values: the
         same steps, without a numpy call per step and column."""
         values = RowState(row)
-        self._unseen_category_of_row(values)
+        self._unseen_categories(values, ONE_ROW)
         for operation in self.operations:
             operation.row(values)
         assert self.head is not None  # the caller checked
-        log_price = self.head.row_log_price(values)
+        log_price = self.head.log_price(values, 1, ONE_ROW)
         values.findings.sort(key=FINDING_ORDER)
         values.signals[BEYOND_TRAINING] = 1.0 if values.findings else 0.0
         signals = {name: np.array([value]) for name, value in values.signals.items()}
         output = PlanOutput(np.array([log_price]), values.findings, signals, values)
         if self.intervals is not None:
-            low, high = self.intervals.row_bounds(log_price, values.signals, values)
+            low, high = self.intervals.bounds(log_price, values.signals, values, ONE_ROW)
             output.intervals = np.array([[low, high]])
         return output
 

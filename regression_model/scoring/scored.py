@@ -20,7 +20,7 @@ from regression_model.scoring.inputs import TableInput
 from regression_model.scoring.plan import ScoringPlan
 from regression_model.scoring.schema import RowError, RowWarning
 from regression_model.scoring.state import Finding
-from regression_model.scoring.validation import factorize_text, validate_table
+from regression_model.scoring.validators import factorize_text, validate_table
 
 __all__ = ["ScoredBatch", "group_by_row", "score_table"]
 

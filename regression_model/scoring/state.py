@@ -58,9 +58,13 @@ class State(dict[str, Column]):
         """A categorical column, as the operations left it."""
         return category_column(self, name)
 
-    def add_signal(self, name: str, values: np.ndarray) -> None:
-        """Accumulate a per-row figure (several checks may add to one)."""
-        if name in self.signals:
+    def add_signal(self, name: str, values: np.ndarray | None) -> None:
+        """Accumulate a per-row figure (several checks may add to one); None
+        adds 0 to every row."""
+        if values is None:
+            if name not in self.signals:
+                self.signals[name] = np.zeros(self.n_rows)
+        elif name in self.signals:
             self.signals[name] = self.signals[name] + values
         else:
             self.signals[name] = np.asarray(values, dtype=np.float64)
@@ -75,6 +79,8 @@ class RowState(dict[str, Any]):
     its columns of one value would cost a few numpy calls each.
     """
 
+    n_rows = 1
+
     def __init__(self, values: dict[str, Any]) -> None:
         super().__init__(values)
         self.findings: list[Finding] = []
@@ -88,7 +94,8 @@ class RowState(dict[str, Any]):
 @dataclass(frozen=True)
 class Operation:
     """One step of the scoring plan, in two forms that do the same arithmetic:
-    on a batch's columns (calling it) and on a single row's values (``row``)."""
+    on a batch's columns (calling it) and on a single row's values (``row``),
+    both made from one definition (see ``primitives``)."""
 
     columns: Callable[[State], None]
     row: Callable[[RowState], None]

@@ -9,10 +9,9 @@ exact numpy dtype, text as codes into the column's distinct values: see
 ``_packers``), and so are records that all have the same fields in the same
 order, cut into columns; other records are kept as JSON lines, since their
 rows have different keys. Either way the blob (``_blobs``) is zlib-compressed
-(level 1: fast; the packed columns of real house data shrink about 3 to 1,
-since their codes are already a byte or two a value). Packing 100k rows takes
-a fraction of what writing one JSON document per row took
-(docs/prediction-store.md).
+at level 1, the fastest: the packed columns are codes of a byte or two a value
+already. What recording costs is measured by ``benchmarks/store_cost.py``
+(docs/speed.md).
 
 Reading gives back each row as a dict of JSON values (str, int, float, bool,
 None; NaN and infinities become None), the same whichever way it was kept.
@@ -291,8 +290,8 @@ def json_text(record: Mapping[str, Any]) -> str:
 
     Plain values (text, whole numbers, finite floats, None) are written as
     they are; only the others go through :func:`json_value`. House records
-    nearly always hold a NaN, and converting every cell after a failed first
-    try took most of the time of recording a single row.
+    nearly always hold a NaN, so trying the record as it is first, then
+    converting every cell, would nearly always do the work twice.
     """
     cells = {str(k): v if _plain(v) else json_value(v) for k, v in record.items()}
     return json.dumps(cells, allow_nan=False)

@@ -61,8 +61,8 @@ def new_row_ids(count: int) -> tuple[str, list[str]]:
 
 
 def _row_ids(prefix: str, count: int) -> list[str]:
-    """The ids of rows ``0 .. count-1``, their text written by numpy: formatting
-    each row number in Python took a tenth of a large batch's scoring time."""
+    """The ids of rows ``0 .. count-1``, their text written by numpy for the
+    whole call at once, not formatted in Python row by row."""
     width = PREFIX_LENGTH + 8
     # One line per id; str.split cuts them apart in C, faster than slicing each.
     text = np.empty((count, width + 1), dtype=np.uint8)

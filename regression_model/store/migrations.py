@@ -114,8 +114,7 @@ def _pending(current: str) -> list[str]:
 
 def _stamp_new_store(connection: Connection) -> None:
     """Stamp a store just created at the head revision, writing Alembic's version
-    table as Alembic's stamp would: a first use then costs no Alembic import
-    (about 0.7 s, most of a first call's time)."""
+    table as Alembic's stamp would: a first use then costs no Alembic import."""
     version_table = Table(
         "alembic_version",
         MetaData(),

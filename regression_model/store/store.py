@@ -22,7 +22,7 @@ from regression_model.store.access import StoreAccess
 from regression_model.store.codec import RecordChunk
 from regression_model.store.legacy import iter_legacy, legacy_record
 from regression_model.store.migrations import HEAD, revision_of, upgrade_sql
-from regression_model.store.models import ModelRecord, list_models, model_row, remember_model
+from regression_model.store.model_rows import ModelRecord, list_models, model_row, remember_model
 from regression_model.store.reads import (
     RecordFilter,
     call_records,

@@ -27,8 +27,8 @@ from regression_model.files.reading import input_format as _input_format
 from regression_model.files.writing import OutputFile
 from regression_model.files.writing import output_format as _output_format
 from regression_model.store.location import open_store
+from regression_model.streaming._file_run import Run
 from regression_model.streaming._progress import progress_bar
-from regression_model.streaming._run import Run
 
 __all__ = ["FORMATS", "FileSummary", "file_format", "predict_file"]
 

@@ -27,7 +27,11 @@ from regression_model.scoring.columns import ValidatedBatch
 from regression_model.scoring.compiler import compile_spec
 from regression_model.scoring.plan import ScoringPlan
 from regression_model.scoring.signals import BEYOND_TRAINING
-from regression_model.training.intervals import Calibration, coverage_report, difficulty_features
+from regression_model.training.range_calibration import (
+    Calibration,
+    coverage_report,
+    difficulty_features,
+)
 
 __all__ = [
     "CrossValidation",

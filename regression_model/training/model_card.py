@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from regression_model.training.intervals import BAND_NAMES, band_of
+from regression_model.training.range_calibration import BAND_NAMES, band_of
 
 CARD_NAME = "model_card.md"
 PLOT_NAMES = {

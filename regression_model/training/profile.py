@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from regression_model import messages
 from regression_model.config.core import Config
 from regression_model.monitoring.reference import (
     PROFILE_FORMAT,
@@ -35,10 +36,9 @@ from regression_model.monitoring.reference import (
     number_bins,
     quantile_edges,
 )
-from regression_model.scoring import messages
 from regression_model.scoring.rules import field_rules
 from regression_model.training.evaluation import CrossValidation
-from regression_model.training.intervals import BAND_NAMES, PRICE_BANDS
+from regression_model.training.range_calibration import BAND_NAMES, PRICE_BANDS
 
 __all__ = [
     "PROFILE_BINS",

@@ -32,8 +32,7 @@ from regression_model.pipeline import build_pipeline
 from regression_model.scoring.columns import ValidatedBatch
 from regression_model.scoring.inputs import FrameInput
 from regression_model.scoring.plan import ScoringPlan
-from regression_model.scoring.validation import validate_table
-from regression_model.training.data import check_ordinal_mappings, training_frame
+from regression_model.scoring.validators import validate_table
 from regression_model.training.evaluation import (
     CrossValidation,
     accuracy,
@@ -45,10 +44,11 @@ from regression_model.training.evaluation import (
     quiet_fit,
     range_report,
 )
-from regression_model.training.intervals import calibrate
 from regression_model.training.manifest import build_manifest, folds_sha256, reference_cv
 from regression_model.training.model_card import build_model_card, reference_summary
 from regression_model.training.profile import build_profile
+from regression_model.training.range_calibration import calibrate
+from regression_model.training.training_rows import check_ordinal_mappings, training_frame
 from regression_model.versioning import model_fingerprint
 
 __all__ = [

@@ -165,6 +165,7 @@ def test_bad_yaml_is_a_config_error() -> None:
         parse_config(TEXT + "\n  - : [unbalanced\n")
 
 
+@pytest.mark.slow
 def test_import_does_not_load_config_or_model() -> None:
     """Importing predict parses no config and loads no model (checked in a fresh interpreter)."""
     code = (

@@ -8,6 +8,7 @@ import gzip
 import json
 import os
 import pty
+import re
 import signal
 import sqlite3
 import struct
@@ -16,14 +17,20 @@ import sys
 import termios
 import time
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import regression_model
+from regression_model.cli import COMMANDS
 from regression_model.config.core import DATASET_DIR
 from tests.broken_files import BROKEN, base_csv, base_jsonl, without_file_permissions
+
+# Every test here starts the command as a process of its own: none runs in the
+# inner loop (pytest -m "not slow"); tox -e test and CI run them all.
+pytestmark = pytest.mark.slow
 
 
 def cli(
@@ -52,7 +59,7 @@ def test_predict_csv_writes_one_row_per_input_row(tmp_path: Path) -> None:
         "predict", "--input", str(DATASET_DIR / "test.csv"), "--output", str(out), tmp_path=tmp_path
     )
     assert done.returncode == 0, done.stderr
-    assert "scored 1459 of 1459 rows" in done.stderr
+    assert "scored 1,459 of 1,459 rows" in done.stderr
     scored = pd.read_csv(out)
     assert len(scored) == 1459 and scored["prediction"].notna().all()
     assert scored["Id"].tolist() == pd.read_csv(DATASET_DIR / "test.csv")["Id"].tolist()
@@ -113,11 +120,29 @@ def test_errors_file_and_usage_errors(tmp_path: Path) -> None:
     assert cli("reproduce", "no-such-id", tmp_path=tmp_path).returncode == 2
 
 
-@pytest.mark.parametrize("command", ["train", "predict", "info", "reproduce", "records"])
+@pytest.mark.parametrize("command", [*COMMANDS, "store upgrade", "outcomes add"])
 def test_every_subcommand_has_help(command: str, tmp_path: Path) -> None:
-    """Each subcommand answers --help with its usage, exit 0."""
-    done = cli(command, "--help", tmp_path=tmp_path)
+    """Each subcommand answers --help with its usage and then a description of what it
+    does (a paragraph before its arguments), exit 0; ``regression-model --help`` lists
+    it with a summary."""
+    done = cli(*command.split(), "--help", tmp_path=tmp_path)
     assert done.returncode == 0 and f"regression-model {command}" in done.stdout
+    usage, description, *_ = done.stdout.split("\n\n")
+    assert usage.startswith("usage:") and len(description.split()) >= 8, done.stdout
+    assert not description.startswith(("options:", "positional arguments:")), done.stdout
+    *parent, name = command.split()
+    listed = cli(*parent, "--help", tmp_path=tmp_path).stdout.split("positional arguments:")[1]
+    assert re.search(rf"^    {name}\s+\w", listed, re.MULTILINE), listed
+
+
+def test_reproduce_help_says_where_it_may_install_from(tmp_path: Path) -> None:
+    """reproduce's summary and description name the one index a replay of another version
+    installs from (REGRESSION_MODEL_INDEX_URL), and that only checked wheels are used."""
+    summary = " ".join(cli("--help", tmp_path=tmp_path).stdout.split())
+    assert "installed from REGRESSION_MODEL_INDEX_URL" in summary
+    description = " ".join(cli("reproduce", "--help", tmp_path=tmp_path).stdout.split())
+    assert "package index named by REGRESSION_MODEL_INDEX_URL and no other" in description
+    assert "a wheel checked to carry the record's model" in description
 
 
 def test_info_tells_what_model_this_is(tmp_path: Path) -> None:
@@ -156,6 +181,7 @@ def test_broken_file_is_one_line_and_exit_2(case: str, tmp_path: Path) -> None:
     """Each broken input ends in one line on stderr naming the file, the line where there
     is one, and the problem; exit code 2; no output file and no store written."""
     broken = BROKEN[case]
+    broken.skip_without_extra()
     broken.write(tmp_path)
     name = broken.file.rstrip("/")
     options = ["--input-format", broken.input_format] if broken.input_format else []
@@ -292,7 +318,6 @@ def _recorded(store: Path) -> int:
         return 0
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_interrupted_run_leaves_no_output(stop: signal.Signals, tmp_path: Path) -> None:
     """SIGTERM or SIGINT in the middle of a run: exit 128 + the signal's number, no
@@ -407,3 +432,69 @@ def test_records_refuses_parquet_to_a_terminal(tmp_path: Path) -> None:
         env={**os.environ, "REGRESSION_MODEL_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"},
     )
     assert done.returncode == 0 and done.stdout.startswith(b"PAR1"), done.stderr
+
+
+def test_reproduce_tells_a_non_id_from_an_id_not_in_the_store(tmp_path: Path) -> None:
+    """reproduce with text that is not in a prediction id's form: a usage error (exit 2)
+    saying so, with an id's form; with a well-formed id the store lacks: exit 2, "no
+    prediction ... in the store"; with a stored id given in capitals: it replays
+    (exit 0)."""
+    (tmp_path / "houses.csv").write_bytes(base_csv(1))
+    cli("predict", "--input", "houses.csv", "--output", "o.csv", tmp_path=tmp_path)
+    done = cli("reproduce", "not-an-id", tmp_path=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1].endswith(
+        "argument ID: 'not-an-id' is not a prediction id "
+        "(ids look like 01a22b14-e621-711f-9207-b5bfffffffff)"
+    ), done.stderr
+    absent = "01a22b14-e621-711f-9207-b5bf00000000"
+    done = cli("reproduce", absent, tmp_path=tmp_path)
+    assert (done.returncode, done.stderr) == (
+        2, f"regression-model reproduce: no prediction {absent!r} in the store\n"
+    )  # fmt: skip
+    stored = pd.read_csv(tmp_path / "o.csv").loc[0, "prediction_id"]
+    done = cli("reproduce", stored.upper(), tmp_path=tmp_path)
+    assert done.returncode == 0 and json.loads(done.stdout)["match"] is True, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("rows", "scored"), [(1, "scored 1 of 1 row "), (3, "scored 3 of 3 rows ")]
+)
+def test_counts_agree_in_number(rows: int, scored: str, tmp_path: Path) -> None:
+    """predict's summary and records' export count in words that agree with the number:
+    "scored 1 of 1 row", "exported 1 record", "exported 3 records", "exported 0 records"."""
+    (tmp_path / "houses.csv").write_bytes(base_csv(rows))
+    done = cli("predict", "--input", "houses.csv", "--output", "o.csv", tmp_path=tmp_path)
+    assert done.returncode == 0 and scored in done.stderr, done.stderr
+    done = cli("records", "--output", "records.csv", tmp_path=tmp_path)
+    assert done.stderr == f"exported {rows} record{'s' if rows > 1 else ''}\n", done.stderr
+    done = cli("records", "--version", "0.0.0", "--output", "none.csv", tmp_path=tmp_path)
+    assert done.stderr == "exported 0 records\n", done.stderr
+
+
+def test_records_output_without_a_format_names_the_format_option(tmp_path: Path) -> None:
+    """records --output x.txt (a suffix that tells no format): one line, exit 2, telling
+    to pass --format (records' option), not predict's --output-format; nothing written."""
+    (tmp_path / "houses.csv").write_bytes(base_csv(1))
+    cli("predict", "--input", "houses.csv", "--output", "o.csv", tmp_path=tmp_path)
+    line = _the_one_line(cli("records", "--output", "x.txt", tmp_path=tmp_path))
+    assert line.startswith("regression-model records: OutputFileError: x.txt: cannot tell"), line
+    assert line.endswith("or pass --format"), line
+    assert not (tmp_path / "x.txt").exists()
+
+
+def test_log_records_carry_their_time_in_iso_8601_utc(tmp_path: Path) -> None:
+    """The command's log records on stderr start with their time as ISO 8601 in UTC to
+    the millisecond (the style of every time the command line prints), whatever the
+    local time zone."""
+    (tmp_path / "houses.csv").write_bytes(base_csv(3))
+    before = datetime.now(timezone.utc)
+    done = cli(
+        "predict", "--input", "houses.csv", "--output", "o.csv", tmp_path=tmp_path,
+        prefix=["env", "TZ=America/New_York"],
+    )  # fmt: skip
+    created = [line for line in done.stderr.splitlines() if "prediction store created" in line]
+    assert len(created) == 1, done.stderr
+    moment, level = created[0].split()[:2]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", moment), moment
+    assert level == "INFO" and abs(datetime.fromisoformat(moment) - before).total_seconds() < 60

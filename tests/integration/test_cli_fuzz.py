@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,9 +36,10 @@ from tests.broken_files import base_csv, base_jsonl
 
 BASE = {"csv": base_csv(20), "jsonl": base_jsonl(20)}
 COMMAND = Path(sys.executable).with_name("regression-model")  # the installed script
+# Counts have thousands separators, and "row" agrees with the total ("1 of 1 row").
 SUMMARY = re.compile(
-    r"scored (\d+) of (\d+) rows.*; rejected (\d+)(?: \((\d+) of them unreadable, not "
-    r"recorded\))?; (\d+) recorded in the store"
+    r"scored ([\d,]+) of ([\d,]+) rows?.*; rejected ([\d,]+)(?: \(([\d,]+) of them "
+    r"unreadable, not recorded\))?; ([\d,]+) recorded in the store"
 )
 UNWRITTEN = re.compile(r"; ([\d,]+) rows were recorded in the prediction store but not written")
 
@@ -204,7 +206,9 @@ def _check_run(fmt: str, data: bytes, done: subprocess.CompletedProcess[str], fo
             return
         summary = SUMMARY.search(done.stderr)
         assert summary is not None, done.stderr
-        scored, rows, rejected, _, in_store = (int(g or 0) for g in summary.groups())
+        scored, rows, rejected, _, in_store = (
+            int((g or "0").replace(",", "")) for g in summary.groups()
+        )
         written = [json.loads(line) for line in (folder / "out.jsonl").read_text().splitlines()]
         assert [w["row"] for w in written] == list(range(rows))
         assert sum(w["prediction"] is not None for w in written) == scored
@@ -218,6 +222,7 @@ def _check_run(fmt: str, data: bytes, done: subprocess.CompletedProcess[str], fo
         store.dispose()
 
 
+@pytest.mark.slow
 @settings(max_examples=max(5, settings.default.max_examples // 4))
 @given(corrupted_files())
 def test_corrupted_files_never_crash_the_cli(case: tuple[str, bytes, int]) -> None:

@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import regression_model
 
 
+@pytest.mark.slow
 def test_import_without_model_and_clear_error(tmp_path: Path) -> None:
     """In a copy of the package with no artifact, `import regression_model.predict`
     works and make_prediction raises ModelNotTrainedError pointing to `tox -e train`."""

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from regression_model import audit
 from regression_model.monitoring import monitor
 from regression_model.store.tables import monitor_results
-from regression_model.training.intervals import BAND_NAMES, PRICE_BANDS
+from regression_model.training.range_calibration import BAND_NAMES, PRICE_BANDS
 from tests.monitoring.houses import DAY, drawn, record
 
 

@@ -14,6 +14,7 @@ from regression_model.replay._index import files_on_index
 from tests.package_index import PackageIndex, running_index
 
 
+@pytest.mark.slow
 def test_versions_on_index_lists_every_file_of_the_project(package_index: PackageIndex) -> None:
     """The versions of ames-price-model's wheels and sdists, in either spelling of
     the name, and none of another project's; the former name is its own project;
@@ -31,6 +32,7 @@ def test_versions_on_index_lists_every_file_of_the_project(package_index: Packag
     assert versions_on_index(package_index.simple, FORMER_PROJECT) == {"1.6.0"}
 
 
+@pytest.mark.slow
 def test_files_on_index_carry_their_address_and_sha256(package_index: PackageIndex) -> None:
     """Each file listed comes with an absolute address on the index and the sha256
     the index gives for it."""
@@ -41,6 +43,7 @@ def test_files_on_index_carry_their_address_and_sha256(package_index: PackageInd
     assert listed.sha256 == hashlib.sha256(content).hexdigest()
 
 
+@pytest.mark.slow
 def test_an_index_that_redirects_elsewhere_holds_nothing(tmp_path: Path) -> None:
     """An index forwarding unknown projects to another host (pypiserver's fallback)
     is not followed there: the lookup fails and names the redirect."""

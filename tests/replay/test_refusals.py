@@ -42,6 +42,7 @@ def _refusal(model: RecordedModel) -> str:
     return reason
 
 
+@pytest.mark.slow
 def test_without_a_named_index_nothing_is_looked_up(
     replay_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -74,6 +75,7 @@ def _trap_sdist(folder: Path, marker: Path) -> None:
             archive.addfile(info, io.BytesIO(data))
 
 
+@pytest.mark.slow
 def test_a_source_distribution_is_never_built(
     package_index: PackageIndex,
     replay_cache: Path,

@@ -64,6 +64,7 @@ def _child(rows: int, switch: str | None) -> dict[str, int]:
     return result
 
 
+@pytest.mark.slow
 @needs_glibc
 def test_a_large_call_tunes_malloc_and_freed_memory_is_reused() -> None:
     """In a fresh process opted in, a 10,000-row call tunes malloc; thirty 1 MiB
@@ -76,6 +77,7 @@ def test_a_large_call_tunes_malloc_and_freed_memory_is_reused() -> None:
     assert tuned["faults"] < untuned["faults"] // 10
 
 
+@pytest.mark.slow
 @needs_glibc
 def test_a_small_call_leaves_malloc_as_it_is() -> None:
     """A call of fewer rows than the threshold tunes nothing, opted in or not."""

@@ -11,7 +11,7 @@ from hypothesis import given
 
 from regression_model.config.core import Config, get_config
 from regression_model.scoring.inputs import FrameInput, RecordsInput
-from regression_model.scoring.validation import validate_columns, validate_rows
+from regression_model.scoring.validators import validate_columns, validate_rows
 from tests.strategies import records
 
 FEATURES = get_config().model_config.features

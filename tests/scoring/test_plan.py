@@ -21,8 +21,8 @@ from regression_model.predict import load_model
 from regression_model.scoring.compiler import compile_spec
 from regression_model.scoring.inputs import FrameInput, RecordsInput
 from regression_model.scoring.plan import ScoringPlan
-from regression_model.scoring.validation import validate_table
-from regression_model.training.data import training_frame
+from regression_model.scoring.validators import validate_table
+from regression_model.training.training_rows import training_frame
 from tests.strategies import records
 
 RTOL = 1e-9
@@ -210,73 +210,6 @@ def test_range_warnings_on_either_side_equal_the_pipeline_checks(
     }
 
 
-def test_spline_per_variable_gives_the_same_bits_as_stacked(
-    config: Config, test_frame: pd.DataFrame
-) -> None:
-    """The spline evaluated one variable at a time (many rows) and all variables
-    together (few rows) give bit-identical curves, on test.csv's rows."""
-    from regression_model.scoring.operations import (
-        _polynomials_per_variable,
-        _stacked_polynomials,
-    )
-    from regression_model.scoring.state import State
-
-    spec = json.loads(json.dumps(compile_spec(load_model().pipeline)))
-    (spline,) = [op for op in spec["operations"] if op["op"] == "piecewise_polynomials"]
-    before = spec["operations"][: spec["operations"].index(spline)]
-    batch = validate_table(FrameInput(test_frame), config)
-    curves = []
-    for evaluate in (_stacked_polynomials(spline), _polynomials_per_variable(spline)):
-        state = State({**batch.numeric, **batch.categorical}, len(batch.valid_rows))
-        for operation in ScoringPlan.from_spec({**spec, "operations": before}).operations:
-            operation(state)
-        evaluate(state)
-        curves.append(state[spline["target"]])
-    assert len(curves[0]) == len(test_frame)
-    np.testing.assert_array_equal(curves[0], curves[1])
-
-
-def test_spline_tables_give_the_polynomials_bits() -> None:
-    """A variable looked up in its table of whole numbers gets the bits the
-    polynomials give (the stacked evaluation, which has no tables): at every
-    whole number of its range, at fractions, beyond both ends (as far as
-    2**64, past what an index can hold), at infinities, at -0.0 and at NaN,
-    in any order."""
-    from regression_model.scoring.operations import (
-        _polynomials_per_variable,
-        _stacked_polynomials,
-    )
-    from regression_model.scoring.state import State
-
-    spec = json.loads(json.dumps(compile_spec(load_model().pipeline)))
-    (spline,) = [op for op in spec["operations"] if op["op"] == "piecewise_polynomials"]
-    whole = [
-        float(low).is_integer() and float(high).is_integer()
-        for low, high in zip(spline["low"], spline["high"], strict=True)
-    ]
-    assert any(whole) and not all(whole)  # both kinds of variable are exercised
-    rng = np.random.default_rng(0)
-    columns = {}
-    for column, low, high in zip(spline["columns"], spline["low"], spline["high"], strict=True):
-        values = np.concatenate(
-            [
-                np.arange(np.floor(low) - 2, np.ceil(high) + 3),
-                rng.uniform(low - 5, high + 5, 300),
-                [np.nan, np.inf, -np.inf, -0.0, low, high, low + 0.5, high - 0.5],
-                [1e20, -1e20, 2.0**53 + 2, 2.0**63 - 1024, 2.0**63, -(2.0**63), 2.0**64],
-            ]
-        )
-        columns[column] = rng.permutation(values)
-    n_rows = max(len(v) for v in columns.values())
-    columns = {c: np.resize(v, n_rows) for c, v in columns.items()}
-    curves = []
-    for evaluate in (_stacked_polynomials(spline), _polynomials_per_variable(spline)):
-        state = State(dict(columns), n_rows)
-        evaluate(state)
-        curves.append(state[spline["target"]])
-    np.testing.assert_array_equal(curves[0], curves[1])
-
-
 @pytest.mark.parametrize("file_name", ["train.csv", "test.csv"])
 def test_a_row_alone_scores_as_in_a_batch(
     config: Config, file_name: str, train_frame: pd.DataFrame, test_frame: pd.DataFrame
@@ -317,23 +250,6 @@ def test_the_joint_check_in_blocks_finds_what_one_block_finds(
     np.testing.assert_allclose(
         blocks.signals["joint_distance"], whole.signals["joint_distance"], rtol=1e-12
     )
-
-
-def test_intervals_are_counted_as_a_binary_search_counts_them() -> None:
-    """The spline's interval of each value (a comparison per interval start) is
-    numpy.searchsorted's, side="right", over the starts after the first: at the
-    starts themselves, between them, beyond both ends, for a single start, and
-    for more starts than a byte can count."""
-    from regression_model.scoring.operations import _interval_of
-
-    rng = np.random.default_rng(0)
-    many = np.linspace(1.0, 2000.0, 300).tolist()
-    for interior in ([6.5, 7.2, 7.9], [1906.5, 1941.0], [3.0], [], many):
-        values = np.concatenate(
-            [rng.uniform(0, 2100, 500), np.array(interior), np.array(interior) - 1e-12]
-        )
-        expected = np.searchsorted(np.array(interior), values, side="right")
-        np.testing.assert_array_equal(_interval_of(values, interior), expected)
 
 
 def test_findings_sort_by_key_as_they_compare() -> None:

@@ -63,6 +63,7 @@ def test_parquet_export_read_by_duckdb_is_what_get_record_returns(
     """Every record of the Parquet export, queried with DuckDB (not this package), holds
     exactly what ``get_record`` returns: ids, time, model, price, range, errors,
     warnings and every input, typed, unparsed or absent."""
+    pytest.importorskip("pyarrow", reason="the parquet extra is not installed")
     import duckdb
 
     ids = _mixed_calls(test_frame, house)
@@ -85,6 +86,7 @@ def test_text_exports_hold_the_same_rows(
 ) -> None:
     """CSV and JSON lines exports (written by the command line) carry the same records,
     columns and prices as the Parquet one, with times in ISO 8601."""
+    pytest.importorskip("pyarrow", reason="the parquet extra is not installed")
     _mixed_calls(test_frame, house)
     for fmt in ("parquet", "csv", "jsonl"):
         assert main(["records", "--format", fmt, "--output", str(tmp_path / f"r.{fmt}")]) == 0
@@ -104,6 +106,7 @@ def test_export_filters_by_version_call_and_time(
 ) -> None:
     """--version, --call, --since, --until and --limit select as ``find`` does; an export
     that selects nothing still has every column."""
+    pytest.importorskip("pyarrow", reason="the parquet extra is not installed")
     first = make_prediction(input_data=[house, house])
     middle = datetime.now(timezone.utc)
     second = make_prediction(input_data=[house])

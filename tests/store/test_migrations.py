@@ -237,6 +237,7 @@ def test_store_upgrade_command_migrates(
         ]
 
 
+@pytest.mark.slow
 def test_a_new_store_is_created_without_loading_alembic(tmp_path: Path) -> None:
     """The first call on a new SQLite store creates and stamps it without importing
     Alembic (whose import takes most of a first call's time); a second process

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import datetime
 from typing import Any
 
 from regression_model import audit
@@ -44,3 +47,24 @@ def test_models_lists_each_model_first_seen_first(
     assert model.identity[:16] in lines[1]
     assert model.manifest["training_data_sha256"][:12] in lines[1]
     assert f"numpy=={model.manifest['libraries']['numpy']}" in lines[1]
+
+
+def test_models_prints_every_time_in_one_style(
+    empty_store_url: str, house: dict[str, Any], capsys: Any
+) -> None:
+    """``regression-model models`` prints when a model was first seen and when it was
+    trained in one style, ISO 8601 in UTC to the second (the manifest's, as ``info``
+    and ``records`` print times); ``--json`` gives first_seen in that style, whole."""
+    make_prediction(input_data=[house])
+    (model,) = audit.models()
+    assert main(["models"]) == 0
+    line = capsys.readouterr().out
+    moments = re.findall(r"\d{4}-\d\d-\d\d\S*", line)
+    trained = load_model().manifest["trained_at"]
+    assert moments == [model["first_seen"].isoformat(timespec="seconds"), trained], line
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", m) for m in moments), line
+    assert main(["models", "--json"]) == 0
+    first_seen = json.loads(capsys.readouterr().out)["first_seen"]
+    assert (
+        first_seen.endswith("+00:00") and datetime.fromisoformat(first_seen) == model["first_seen"]
+    )

@@ -88,6 +88,7 @@ def test_call_larger_than_a_chunk_reads_back_row_by_row(
     assert audit.get_store().count() == before + len(frame)  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 def test_a_large_call_of_records_keeps_each_record_as_sent(
     store_url: str, test_frame: pd.DataFrame
 ) -> None:

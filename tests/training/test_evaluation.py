@@ -10,8 +10,7 @@ import pytest
 from regression_model.config.core import Config
 from regression_model.pipeline import build_pipeline
 from regression_model.scoring.inputs import FrameInput
-from regression_model.scoring.validation import validate_table
-from regression_model.training.data import training_frame
+from regression_model.scoring.validators import validate_table
 from regression_model.training.evaluation import (
     CrossValidation,
     accuracy,
@@ -20,8 +19,10 @@ from regression_model.training.evaluation import (
     quiet_fit,
     range_report,
 )
+from regression_model.training.training_rows import training_frame
 
 
+@pytest.mark.slow
 def test_every_row_is_scored_by_a_model_fitted_without_it(
     config: Config, train_frame: pd.DataFrame
 ) -> None:

@@ -16,9 +16,9 @@ from regression_model.data import file_sha256, load_training_data
 from regression_model.errors import DataError
 from regression_model.pipeline import build_pipeline
 from regression_model.predict import load_model
-from regression_model.training.data import training_frame
 from regression_model.training.evaluation import fold_ids
 from regression_model.training.manifest import folds_sha256, reference_cv
+from regression_model.training.training_rows import training_frame
 from regression_model.versioning import model_fingerprint
 
 
@@ -51,6 +51,7 @@ def test_flagged_sales_are_the_authors_two_and_stay_in_training(config: Config) 
     assert manifest["flagged_sales"] == [524, 1299]
 
 
+@pytest.mark.slow
 def test_retraining_gives_identical_predictions(config: Config, test_frame: pd.DataFrame) -> None:
     """Two fits on the same data and config predict the same prices, and the same
     prices as the shipped artifact."""
@@ -120,6 +121,7 @@ def test_only_the_current_artifact_is_kept() -> None:
     assert manifest["artifact_file"] == found[0]
 
 
+@pytest.mark.slow
 def test_run_training_in_a_copy_writes_and_prunes(tmp_path: Path) -> None:
     """Training in a copy of the package writes the artifact and manifest atomically
     and removes an older version's artifact (run in a subprocess on a package copy);

@@ -7,36 +7,58 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from regression_model.artifacts import plan_path_for
 from regression_model.config.core import Config
 from regression_model.predict import load_model, make_prediction
 from regression_model.scoring.inputs import FrameInput
-from regression_model.scoring.intervals import FEATURE_NAMES
+from regression_model.scoring.price_ranges import FEATURE_NAMES
+from regression_model.scoring.primitives import ONE_ROW
 from regression_model.scoring.signals import BEYOND_TRAINING
-from regression_model.scoring.validation import validate_table
-from regression_model.training.intervals import (
+from regression_model.scoring.validators import validate_table
+from regression_model.training.range_calibration import (
     Calibration,
     difficulty_features,
     spec_sigma,
 )
 
 
-def test_plan_ranges_equal_the_training_formula(config: Config, train_frame: pd.DataFrame) -> None:
-    """The ranges the shipped plan serves for every train.csv row equal those the
-    calibrated spec gives from training's own design of the same rows."""
+def test_sigma_is_the_same_for_a_batch_a_row_and_training(
+    config: Config, train_frame: pd.DataFrame
+) -> None:
+    """Each train.csv row's difficulty (sigma) as the plan computes it for the
+    batch equals, bit for bit, what training's spec_sigma computes from the
+    calibrated spec, and what the plan computes for the row alone (Python
+    floats, math.exp) to 1e-12; so do the ranges the plan serves."""
     model = load_model()
+    intervals = model.plan.intervals
+    assert intervals is not None
     scored = model.plan.score(validate_table(FrameInput(train_frame), config))
     assert scored.intervals is not None
     stored = json.loads(plan_path_for(model.path).read_text())["intervals"]
     features = difficulty_features(config).numeric(scored.log_prices, scored.signals)
-    labels = {c: np.asarray(scored.state[c].values(), dtype=str) for c in stored["tables"]}
+    categories = {c: scored.state[c] for c in stored["tables"]}
+    batch = intervals.sigma(features, categories)
+    labels = {c: np.asarray(column.values(), dtype=str) for c, column in categories.items()}
     rows = np.arange(len(features))
-    sigma = spec_sigma(stored, Calibration(np.zeros(len(rows)), features, labels, rows))
-    low = scored.log_prices - stored["q_low"] * sigma
-    high = scored.log_prices + stored["q_high"] * sigma
-    expected = np.exp(np.column_stack([low, high]))
-    np.testing.assert_allclose(scored.intervals, expected, rtol=1e-12)
+    training = spec_sigma(stored, Calibration(np.zeros(len(rows)), features, labels, rows))
+    np.testing.assert_array_equal(training, batch)
+    expected = np.exp(
+        np.column_stack(
+            [
+                scored.log_prices - stored["q_low"] * batch,
+                scored.log_prices + stored["q_high"] * batch,
+            ]
+        )
+    )
+    np.testing.assert_array_equal(scored.intervals, expected)
+    for row in rows.tolist():
+        signals = {name: float(values[row]) for name, values in scored.signals.items()}
+        row_features = intervals.features.numeric(float(scored.log_prices[row]), signals, ONE_ROW)
+        row_labels = {c: labels[c][row] for c in categories}
+        alone = intervals.sigma(row_features, row_labels, ONE_ROW)
+        assert alone == pytest.approx(batch[row], rel=1e-12, abs=0.0)
     assert list(FEATURE_NAMES) == sorted(stored["weights"], key=list(FEATURE_NAMES).index)
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from regression_model.config._lines import line_of_key
-from regression_model.config.checks import check_groups
+from regression_model.config.cross_checks import check_groups
 from regression_model.errors import ConfigError
 from regression_model.registry import ESTIMATORS, REDUCERS
 

@@ -1,7 +1,10 @@
-"""The words of an out-of-range warning, shared by the pipeline's checks and
-the scoring plan so both say exactly the same thing.
+"""The words of an out-of-range warning, shared by the pipeline's checks
+(``processing.range_checks``) and the scoring plan (``scoring``) so both say
+exactly the same thing.
 
-Kept free of scikit-learn: the scoring plan imports it.
+It sits below both, importing nothing of the package: the pipeline's
+estimators never import scoring, which compiles them. Kept free of
+scikit-learn: the scoring plan imports it.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ def beyond_range(name: str, value: float, lower: float, upper: float) -> str:
 
     Examples
     --------
-    >>> from regression_model.scoring.messages import beyond_range
+    >>> from regression_model.messages import beyond_range
     >>> beyond_range("GrLivArea", 5095.0, 334.0, 4676.0)
     'GrLivArea 5,095 is above the largest value in training (4,676)'
     """
@@ -40,7 +43,7 @@ def beyond_ranges(name: str, values: list[float], lower: float, upper: float) ->
 
     Examples
     --------
-    >>> from regression_model.scoring.messages import beyond_ranges
+    >>> from regression_model.messages import beyond_ranges
     >>> for text in beyond_ranges("PoolArea", [800.0, -1.0], 0.0, 738.0):
     ...     print(text)
     PoolArea 800 is above the largest value in training (738)
@@ -56,7 +59,7 @@ def unusual_combination(fields: list[str], distance: float, share: float, limit:
 
     Examples
     --------
-    >>> from regression_model.scoring.messages import unusual_combination
+    >>> from regression_model.messages import unusual_combination
     >>> print(unusual_combination(["MiscVal", "WoodDeckSF"], 25.93, 0.995, 11.42))
     ... # doctest: +NORMALIZE_WHITESPACE
     unusual combination of MiscVal, WoodDeckSF: distance 25.9 from the training houses, where
@@ -73,7 +76,7 @@ def unusual_combinations(
 
     Examples
     --------
-    >>> from regression_model.scoring.messages import unusual_combinations
+    >>> from regression_model.messages import unusual_combinations
     >>> fields = ["MiscVal, WoodDeckSF", "PoolArea"]
     >>> texts = unusual_combinations(fields, [25.93, 12.0], 0.995, 11.42)
     >>> print(texts[1])  # doctest: +NORMALIZE_WHITESPACE
@@ -92,7 +95,7 @@ def unseen_category(name: str, value: str) -> str:
 
     Examples
     --------
-    >>> from regression_model.scoring.messages import unseen_category
+    >>> from regression_model.messages import unseen_category
     >>> unseen_category("MSSubClass", "150")
     "MSSubClass: '150' was never seen in training; priced as a rare category"
     """

@@ -10,19 +10,18 @@ the cheapest and dearest sales are priced least reliably), whether it lies
 beyond the training data, and how many of its categories were too rare to be
 priced on their own. Training fits the weights on cross-validated residuals
 and calibrates ``q_low`` and ``q_high`` so the range holds the true price as
-often as ``coverage`` says (see ``regression_model.training.intervals``).
+often as ``coverage`` says (see ``regression_model.training.range_calibration``).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from regression_model.scoring.columns import CatColumn
+from regression_model.scoring.primitives import COLUMNS, ONE_ROW, Primitives, table_weight
 from regression_model.scoring.signals import BEYOND_TRAINING, RARE_CATEGORIES
 
 __all__ = [
@@ -50,19 +49,24 @@ class DifficultyFeatures:
     log_knots: tuple[float, float]
     categories: tuple[str, ...] = ()
 
-    def numeric(self, log_prices: np.ndarray, signals: Mapping[str, np.ndarray]) -> np.ndarray:
-        """The numeric features, one column each, in ``FEATURE_NAMES`` order."""
+    def numeric(
+        self, log_prices: Any, signals: Mapping[str, Any], xp: Primitives = COLUMNS
+    ) -> np.ndarray:
+        """The numeric features in ``FEATURE_NAMES`` order: a column each (rows
+        by features), or for one row (``xp`` ``ONE_ROW``, ``log_prices`` its
+        float) a vector."""
         low, high = self.log_knots
-        zeros = np.zeros(len(log_prices))
-        return np.column_stack(
+        zeros = xp.zeros(1 if xp.one_row else len(log_prices))
+        features: np.ndarray = xp.side_by_side(
             [
                 log_prices,
-                np.maximum(low - log_prices, 0.0),
-                np.maximum(log_prices - high, 0.0),
+                xp.maximum(low - log_prices, 0.0),
+                xp.maximum(log_prices - high, 0.0),
                 signals.get(BEYOND_TRAINING, zeros),
                 signals.get(RARE_CATEGORIES, zeros),
             ]
         )
+        return features
 
 
 @dataclass
@@ -98,59 +102,34 @@ class IntervalModel:
             q_high=float(spec["q_high"]),
         )
 
-    def sigma(
-        self,
-        log_prices: np.ndarray,
-        signals: Mapping[str, np.ndarray],
-        categories: Mapping[str, CatColumn],
-    ) -> np.ndarray:
-        """Each house's difficulty; ``categories`` holds every column of
-        ``tables`` (a category not in its table weighs 0, as does a missing one)."""
-        log_sigma = self.intercept + self.features.numeric(log_prices, signals) @ self.weights
-        for column, table in self.tables.items():
-            cat = categories[column]
-            weights = np.array([table.get(str(c), 0.0) for c in cat.categories] + [0.0])
-            log_sigma += cat.lookup(weights)
-        sigma: np.ndarray = np.maximum(np.exp(log_sigma), self.floor)
-        return sigma
+    def __post_init__(self) -> None:
+        rules = [(column, table_weight(table)) for column, table in self.tables.items()]
+        self._tables = {
+            xp.one_row: [(column, xp.weighing(rule)) for column, rule in rules]
+            for xp in (COLUMNS, ONE_ROW)
+        }
 
-    def row_bounds(
-        self, log_price: float, signals: Mapping[str, float], values: Mapping[str, Any]
-    ) -> tuple[float, float]:
-        """:meth:`bounds` of one row, on Python floats; ``values`` holds the row's
-        category of each column of ``tables``."""
-        low_knot, high_knot = self.features.log_knots
-        features = (
-            log_price,
-            max(low_knot - log_price, 0.0),
-            max(log_price - high_knot, 0.0),
-            signals.get(BEYOND_TRAINING, 0.0),
-            signals.get(RARE_CATEGORIES, 0.0),
-        )
-        log_sigma = self.intercept + float(self.weights @ np.array(features))
-        for column, table in self.tables.items():
-            label = values[column]
-            log_sigma += 0.0 if label is None else table.get(str(label), 0.0)
-        sigma = max(_exp(log_sigma), self.floor)
-        return _exp(log_price - self.q_low * sigma), _exp(log_price + self.q_high * sigma)
+    def sigma(
+        self, features: np.ndarray, categories: Mapping[str, Any], xp: Primitives = COLUMNS
+    ) -> Any:
+        """Each house's difficulty, from its numeric features (as
+        :meth:`DifficultyFeatures.numeric` gives them) and its category of
+        each column of ``tables`` (a column, or one row's label)."""
+        log_sigma = self.intercept + xp.weighted(features, self.weights)
+        for column, weigh in self._tables[xp.one_row]:
+            log_sigma += weigh(categories[column])
+        return xp.maximum(xp.exp(log_sigma), self.floor)
 
     def bounds(
         self,
-        log_prices: np.ndarray,
-        signals: Mapping[str, np.ndarray],
-        categories: Mapping[str, CatColumn],
-    ) -> np.ndarray:
-        """``(rows, 2)``: the low and high end of each house's range, in dollars."""
-        sigma = self.sigma(log_prices, signals, categories)
-        bounds: np.ndarray = np.exp(
-            np.column_stack([log_prices - self.q_low * sigma, log_prices + self.q_high * sigma])
-        )
-        return bounds
-
-
-def _exp(value: float) -> float:
-    """np.exp's answer for one float: inf on overflow, not an error."""
-    try:
-        return math.exp(value)
-    except OverflowError:
-        return math.inf
+        log_prices: Any,
+        signals: Mapping[str, Any],
+        categories: Mapping[str, Any],
+        xp: Primitives = COLUMNS,
+    ) -> Any:
+        """The low and high end of each house's range, in dollars: ``(rows,
+        2)``, or for one row (``xp`` ``ONE_ROW``) a pair of floats.
+        ``categories`` holds every column of ``tables``."""
+        features = self.features.numeric(log_prices, signals, xp)
+        sigma = self.sigma(features, categories, xp)
+        return xp.ends(log_prices - self.q_low * sigma, log_prices + self.q_high * sigma)

@@ -15,7 +15,7 @@ method of crepes' ``ConformalPredictiveSystem`` with difficulty estimates):
    ``ceil((n + 1) * level)``: each tail misses about ``alpha / 2`` of the time.
 
 The stored weights come from all rows; only numbers go into the scoring plan
-(see ``regression_model.scoring.intervals``). MAPIE and crepes were evaluated
+(see ``regression_model.scoring.price_ranges``). MAPIE and crepes were evaluated
 for this and reproduce these quantiles on the same residuals (a test checks
 crepes does), but neither is needed: scoring must run from stored numbers,
 and the calibration itself is an order statistic.
@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from regression_model.config.core import Config
-from regression_model.scoring.intervals import FEATURE_NAMES, DifficultyFeatures
+from regression_model.scoring.columns import CatColumn
+from regression_model.scoring.price_ranges import FEATURE_NAMES, DifficultyFeatures, IntervalModel
 
 __all__ = [
     "BAND_NAMES",
@@ -88,7 +89,7 @@ def conformal_quantile(scores: np.ndarray, level: float, n_houses: int | None = 
     Examples
     --------
     >>> import numpy as np
-    >>> from regression_model.training.intervals import conformal_quantile
+    >>> from regression_model.training.range_calibration import conformal_quantile
     >>> conformal_quantile(np.arange(1.0, 20.0), 0.9)  # the 18th of 19
     18.0
     """
@@ -128,6 +129,15 @@ def _fit_log_sigma(
     return float(fitted.intercept_ - weights @ mean), weights
 
 
+def _fitted_sigma(
+    calibration: Calibration, levels: Mapping[str, list[str]], intercept: float, weights: np.ndarray
+) -> np.ndarray:
+    """The sigma a fit of :func:`_fit_log_sigma` gives rows, without the floor
+    (from the design it was fitted on: the calibration's own arithmetic)."""
+    sigma: np.ndarray = np.exp(intercept + _design(calibration, levels) @ weights)
+    return sigma
+
+
 def _levels(calibration: Calibration, columns: tuple[str, ...]) -> dict[str, list[str]]:
     return {c: sorted({str(v) for v in calibration.labels[c]}) for c in columns}
 
@@ -139,7 +149,7 @@ def calibrate(calibration: Calibration, config: Config) -> dict[str, Any]:
     levels = _levels(calibration, features.categories)
     crossed = _cross_fitted_sigma(calibration, levels, settings.ridge)
     intercept, weights = _fit_log_sigma(calibration, levels, settings.ridge)
-    fitted = np.exp(intercept + _design(calibration, levels) @ weights)
+    fitted = _fitted_sigma(calibration, levels, intercept, weights)
     floor = float(np.quantile(fitted, settings.floor_quantile))
     scores = calibration.residuals / np.maximum(crossed, floor)
     n_houses = len(np.unique(calibration.houses))
@@ -176,21 +186,17 @@ def _cross_fitted_sigma(
     for group in groups:
         held = np.isin(calibration.houses, group)
         intercept, weights = _fit_log_sigma(calibration.subset(~held), levels, ridge)
-        sigma[held] = np.exp(intercept + _design(calibration.subset(held), levels) @ weights)
+        sigma[held] = _fitted_sigma(calibration.subset(held), levels, intercept, weights)
     return sigma
 
 
 def spec_sigma(spec: Mapping[str, Any], calibration: Calibration) -> np.ndarray:
-    """The sigma a calibrated spec gives rows, computed from their design (the
-    scoring plan computes the same from its own state; a test checks both agree)."""
-    levels = {column: list(table) for column, table in spec["tables"].items()}
-    weights = np.array(
-        [spec["weights"][n] for n in FEATURE_NAMES]
-        + [w for table in spec["tables"].values() for w in table.values()]
-    )
-    sigma: np.ndarray = np.maximum(
-        np.exp(spec["intercept"] + _design(calibration, levels) @ weights), spec["floor"]
-    )
+    """The sigma a calibrated spec gives rows: the scoring plan's own
+    computation (:meth:`~regression_model.scoring.price_ranges.IntervalModel.sigma`)
+    on their numeric features and categories."""
+    model = IntervalModel.from_spec(spec)
+    categories = {c: CatColumn.from_values(calibration.labels[c].tolist()) for c in model.tables}
+    sigma: np.ndarray = model.sigma(calibration.features, categories)
     return sigma
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from regression_model.config.models import ModelConfig
+    from regression_model.config.settings import ModelConfig
 
 __all__ = [
     "RULES",

@@ -15,6 +15,7 @@ without it.
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -23,8 +24,9 @@ from pydantic import ValidationError
 from regression_model import tuning
 from regression_model.config.core import Config
 from regression_model.scoring.columns import CatColumn, ValidatedBatch
+from regression_model.scoring.columnwise import category_column, cell, numeric_column
 from regression_model.scoring.inputs import TableInput
-from regression_model.scoring.rules import FieldRule, field_rules
+from regression_model.scoring.rules import field_rules
 from regression_model.scoring.schema import (
     HouseDataInputSchema,
     RowError,
@@ -37,6 +39,12 @@ __all__ = [
     "validate_rows",
     "validate_table",
 ]
+
+
+@cache
+def _field_order() -> dict[str, int]:
+    """Each field's position in the schema: errors of a row are listed so."""
+    return {name: i for i, name in enumerate(HouseDataInputSchema.model_fields)}
 
 
 def _field_error(row: int, name: str, value: Any) -> tuple[Any, list[RowError]]:
@@ -58,7 +66,7 @@ def _finish(
 ) -> ValidatedBatch:
     """Add the required-field errors of otherwise valid rows, keep the valid rows."""
     model_cfg = config.model_config
-    order = {name: i for i, name in enumerate(HouseDataInputSchema.model_fields)}
+    order = _field_order()
     for rank, name in enumerate(model_cfg.required_features):
         if name in numeric:
             missing = np.flatnonzero(np.isnan(numeric[name]))
@@ -109,7 +117,7 @@ def validate_rows(table: TableInput, config: Config) -> ValidatedBatch:
     --------
     >>> from regression_model.config.core import get_config
     >>> from regression_model.scoring.inputs import as_table
-    >>> from regression_model.scoring.validation import validate_rows
+    >>> from regression_model.scoring.validators import validate_rows
     >>> rows = [{"GrLivArea": 1500, "OverallQual": 5, "Neighborhood": "NAmes", "YrSold": 2008},
     ...         {"GrLivArea": -3, "OverallQual": 5, "Neighborhood": "NAmes", "YrSold": 2008}]
     >>> batch = validate_rows(as_table(rows, get_config()), get_config())
@@ -118,7 +126,7 @@ def validate_rows(table: TableInput, config: Config) -> ValidatedBatch:
     """
     features = config.model_config.features
     rules = field_rules()
-    order = {name: i for i, name in enumerate(HouseDataInputSchema.model_fields)}
+    order = _field_order()
     errors: list[tuple[int, int, RowError]] = []
     clean: list[dict[str, Any]] = []
     bad_rows: set[int] = set()
@@ -174,7 +182,7 @@ def validate_columns(table: TableInput, config: Config) -> ValidatedBatch:
     checks cannot clear, so verdicts and messages match :func:`validate_rows`."""
     features = config.model_config.features
     rules = field_rules()
-    order = {name: i for i, name in enumerate(HouseDataInputSchema.model_fields)}
+    order = _field_order()
     n_rows = table.n_rows
     errors: list[tuple[int, int, RowError]] = []
     bad_rows: set[int] = set()
@@ -183,7 +191,7 @@ def validate_columns(table: TableInput, config: Config) -> ValidatedBatch:
 
     def slow_cells(name: str, values: Any, rows: np.ndarray, clean: Any) -> None:
         for row in rows.tolist():
-            value, found = _field_error(row, name, _cell(values, row))
+            value, found = _field_error(row, name, cell(values, row))
             if found:
                 bad_rows.add(row)
                 errors.extend((row, order[name], e) for e in found)
@@ -193,7 +201,7 @@ def validate_columns(table: TableInput, config: Config) -> ValidatedBatch:
         rule = rules[name]
         values = table.column(name)
         if rule.kind == "category":
-            coded = _category_column(rule, table, name, values)
+            coded = category_column(rule, table, name, values)
             if coded is None:  # unhashable cells or mixed types: judge each cell
                 clean_values = np.full(n_rows, None, dtype=object)
                 slow_cells(name, values, np.arange(n_rows), clean_values)
@@ -206,7 +214,7 @@ def validate_columns(table: TableInput, config: Config) -> ValidatedBatch:
                     column = CatColumn.from_values(clean_values)
             categorical[name] = column
             continue
-        numbers, doubtful = _numeric_column(rule, values, n_rows)
+        numbers, doubtful = numeric_column(rule, values, n_rows)
         if len(doubtful):
             clean_numbers = numbers.astype(object)
             slow_cells(name, values, doubtful, clean_numbers)
@@ -239,133 +247,3 @@ def validate_table(table: TableInput, config: Config) -> ValidatedBatch:
     if table.n_rows < tuning.COLUMNWISE_FROM_ROWS:
         return validate_rows(table, config)
     return validate_columns(table, config)
-
-
-def _cell(values: Any, row: int) -> Any:
-    import pandas as pd
-
-    value = values.iloc[row] if isinstance(values, pd.Series) else values[row]
-    if isinstance(value, np.generic):
-        value = value.item()
-    try:
-        if value is not None and pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
-
-
-def _numeric_column(rule: FieldRule, values: Any, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Float64 values and the rows the fast checks could not clear."""
-    if values is None:
-        return np.full(n_rows, np.nan), np.empty(0, dtype=np.int64)
-    import pandas as pd
-
-    if isinstance(values, (list, tuple)):
-        numbers = _plain_numbers(values)
-        if numbers is not None and _all_clear(rule, numbers, whole=False):
-            return numbers, np.empty(0, dtype=np.int64)
-    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
-    if series.dtype.kind in "iuf":
-        # A float column is read as it is (pandas hands a read-only view, and
-        # NaN is already missing); integers become floats, numpy's directly
-        # (they hold no missing cells), nullable ones with NA as NaN.
-        if series.dtype == np.float64:
-            numbers = series.to_numpy()
-        elif isinstance(series.dtype, np.dtype):
-            numbers = series.to_numpy().astype(np.float64)
-        else:
-            numbers = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        if _all_clear(rule, numbers, whole=series.dtype.kind in "iu"):
-            return numbers, np.empty(0, dtype=np.int64)
-        doubtful_mask = np.zeros(n_rows, dtype=bool)
-    else:
-        # Object, bool or string columns: only plain ints and floats go fast.
-        cells = series.to_numpy(dtype=object)
-        plain = np.fromiter(
-            (type(v) in (int, float) or v is None for v in cells), dtype=bool, count=n_rows
-        )
-        numbers = np.full(n_rows, np.nan)
-        if plain.any():
-            numbers[plain] = np.array(
-                [np.nan if v is None else v for v in cells[plain]], dtype=np.float64
-            )
-        doubtful_mask = ~plain
-        # A float NaN in an object column is missing, like None.
-    present = ~np.isnan(numbers) & ~doubtful_mask
-    ok = (numbers >= rule.lo) & (numbers <= rule.hi)
-    if rule.kind == "integer":
-        ok &= np.floor(numbers) == numbers
-    if rule.codes:
-        ok &= np.isin(numbers, list(rule.codes))
-    doubtful_mask |= present & ~ok
-    numbers = np.where(doubtful_mask, np.nan, numbers)
-    return numbers, np.flatnonzero(doubtful_mask)
-
-
-def _plain_numbers(cells: list[Any] | tuple[Any, ...]) -> np.ndarray | None:
-    """Cells of records as floats (None as NaN) when every one is a plain int,
-    float or None, found by the set of their types; else None."""
-    if not set(map(type, cells)) <= _PLAIN_NUMBER_TYPES:
-        return None
-    try:
-        return np.array(cells, dtype=np.float64)
-    except OverflowError:  # an int beyond float's range: judged cell by cell
-        return None
-
-
-_PLAIN_NUMBER_TYPES = frozenset({int, float, type(None)})
-
-
-def _all_clear(rule: FieldRule, numbers: np.ndarray, whole: bool) -> bool:
-    """Whether every number passes the rule, judged by reductions that skip
-    NaN (missing) rather than an array per check; False means "look closer",
-    not "invalid". ``whole``: the column held integers before becoming floats."""
-    if rule.codes or not len(numbers):
-        return False
-    lowest, highest = np.fmin.reduce(numbers), np.fmax.reduce(numbers)
-    if lowest < rule.lo or highest > rule.hi:  # all-NaN gives NaN: nothing out of bounds
-        return False
-    if rule.kind == "integer" and not whole:
-        return not np.fmax.reduce(numbers - np.floor(numbers)) > 0
-    return True
-
-
-def _category_column(
-    rule: FieldRule, table: TableInput, name: str, values: Any
-) -> tuple[CatColumn, np.ndarray] | None:
-    """Codes over the allowed categories and the rows to judge one by one; None
-    when the column cannot be factorised (unhashable cells). ``values``: the
-    column, None when the table has none."""
-    if values is None:
-        missing = np.full(table.n_rows, -1, dtype=np.int64)
-        return CatColumn(missing, np.empty(0, dtype=object)), np.empty(0, dtype=np.int64)
-    try:
-        column = table.factorized(name, values)
-    except TypeError:
-        return None
-    categories = column.uniques
-    # One table over the categories (and a last slot for missing cells): the
-    # allowed keep their code, the rest become missing (-1), and one look-up
-    # per cell applies it.
-    remap = np.arange(len(categories) + 1, dtype=np.int64)
-    remap[-1] = -1
-    doubtful_codes = []
-    for index, category in enumerate(categories):
-        if type(category) is str and category in rule.allowed:
-            continue
-        if rule.absent_na and category == "NA":
-            remap[index] = -1  # "the house has none"
-            continue
-        doubtful_codes.append(index)
-        remap[index] = -1
-    # Known from the distinct values alone, unless they are a whole column's
-    # and these cells a part of it: then found out when asked.
-    has_missing = None if column.partial else bool((column.lookup_distinct(remap) < 0).any())
-    # The two levels stay: the small table recoded, each cell's entry as it was.
-    codes = CatColumn(remap[column.distinct_codes], categories, has_missing, column.cells)
-    if not doubtful_codes:
-        return codes, np.empty(0, dtype=np.int64)
-    doubtful = np.zeros(len(categories) + 1, dtype=bool)
-    doubtful[doubtful_codes] = True
-    return codes, np.flatnonzero(column.lookup(doubtful))

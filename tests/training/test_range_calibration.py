@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from regression_model.config.core import Config
-from regression_model.training.intervals import (
+from regression_model.training.range_calibration import (
     Calibration,
     conformal_quantile,
     coverage_report,

@@ -79,7 +79,7 @@ def errors_by_row(errors: str | None, n_rows: int) -> list[list[dict[str, Any]] 
 
     Examples
     --------
-    >>> from regression_model.replay._run import errors_by_row
+    >>> from regression_model.replay._replaying import errors_by_row
     >>> errors_by_row('[{"row": 1, "field": "GrLivArea", "message": "missing"}]', 2)
     [None, [{'row': 1, 'field': 'GrLivArea', 'message': 'missing'}]]
     """
