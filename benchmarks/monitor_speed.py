@@ -10,12 +10,15 @@ Then runs the full monitor as users do, ``regression-model monitor --every day``
 store), in a fresh process per round, and prints the median wall time and
 the largest peak memory (RSS) against the goals: at most 15 s, under 400 MB.
 
-``--form records`` sends the calls as lists of dicts, which the store keeps
-as JSON lines (monitoring then reads them row by row); ``frame``, the
-default, as DataFrames, kept column by column.
+``--form records`` sends the calls as lists of dicts that leave out their
+gaps, so that their fields differ from row to row: the store keeps them as
+JSON lines (monitoring then reads them row by row). ``--form json`` sends them
+as a JSON client does (``input_forms.as_records``: every field, None for a
+gap), which the store keeps column by column; ``frame``, the default, as
+DataFrames, kept column by column.
 
     python benchmarks/monitor_speed.py [--records 1000000] [--rows-per-call 1000]
-        [--form frame|records] [--rounds 3] [--url URL]
+        [--form frame|records|json] [--rounds 3] [--url URL]
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.input_forms import as_records  # noqa: E402
 from tests.monitoring.houses import DAY, drawn, plant, record  # noqa: E402
 
 DAYS, DRIFTED_DAYS, SOLD = 30, 10, 0.1
@@ -57,6 +61,8 @@ def build(url: str, records: int, rows_per_call: int, form: str) -> None:
         sent = frame.drop(columns="SalePrice")
         if form == "records":
             sent = [{k: v for k, v in row.items() if v == v} for row in sent.to_dict("records")]
+        elif form == "json":
+            sent = as_records(sent)
         at = DAY + timedelta(days=day, seconds=number)
         result = record(sent, at)
         sold = frame.sample(frac=SOLD, random_state=number).index
@@ -97,7 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--rows-per-call", type=int, default=1000)
-    parser.add_argument("--form", choices=("frame", "records"), default="frame")
+    parser.add_argument("--form", choices=("frame", "records", "json"), default="frame")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--url", help="a store to build in (default: an SQLite file in .bench/)")
     args = parser.parse_args()

@@ -25,6 +25,7 @@ from regression_model.scoring.host_process import collector_paused
 from regression_model.scoring.inputs import TableInput, as_table
 from regression_model.scoring.scored import ScoredBatch, group_by_row, score_table
 from regression_model.store.codec import (
+    columns_encoder,
     decode_inputs,
     encode_received,
     pack_call,
@@ -143,11 +144,7 @@ def _record(
     here; PredictionStoreError propagates, so the caller gets no prediction
     that is not recorded."""
     inputs: Callable[[int, int], bytes] | list[bytes] = (
-        packed_inputs.result()
-        if packed_inputs is not None
-        else received_encoder(
-            scored.table.received(0, scored.table.n_rows), scored.table.factorize_received
-        )
+        packed_inputs.result() if packed_inputs is not None else _inputs_encoder(scored.table)
     )
     store.write_call(
         call_id=call_id,
@@ -185,8 +182,19 @@ def _pack_received(table: TableInput) -> list[bytes]:
     packing needs it first, and read by both. It compresses chunk after chunk
     on this one thread: more threads gained little speed but a malloc arena
     each (predict_file's peak memory rose by a fifth)."""
-    encode = received_encoder(table.received(0, table.n_rows), table.factorize_received)
-    return pack_inputs(encode, table.n_rows, most_threads=1)
+    return pack_inputs(_inputs_encoder(table), table.n_rows, most_threads=1)
+
+
+def _inputs_encoder(table: TableInput) -> Callable[[int, int], bytes]:
+    """The packer of a call's inputs: column by column for a DataFrame, and for
+    records that share their fields (in one order) from
+    tuning.STORE_COLUMNS_FROM_ROWS rows, reusing the columns and text codes
+    validation made; JSON lines for the other records."""
+    if table.n_rows >= tuning.STORE_COLUMNS_FROM_ROWS:
+        columns = table.received_columns()
+        if columns is not None:
+            return columns_encoder(columns, table.factorize_received)
+    return received_encoder(table.received(0, table.n_rows), table.factorize_received)
 
 
 def _log_call(

@@ -25,6 +25,7 @@ __all__ = [
     "ROWS_PER_PART",
     "SPLINE_MOST_TABLED",
     "SPLINE_PER_VARIABLE_FROM",
+    "STORE_COLUMNS_FROM_ROWS",
     "STORE_COMPRESSION_LEVEL",
     "STORE_MOST_THREADS",
     "STORE_SHARED_VALUES",
@@ -83,6 +84,11 @@ PACK_ASIDE_FROM_ROWS = 20_000
 # At most this many threads compress a call's chunks (zlib releases the GIL);
 # each one that allocates keeps a malloc arena, so more cost memory.
 STORE_MOST_THREADS = 4
+# From this many rows, records that share their fields are stored column by
+# column, as a DataFrame is, not as a JSON document a row. Below it (and below
+# COLUMNWISE_FROM_ROWS, where validation has not cut the columns nor imported
+# pandas) JSON lines cost less.
+STORE_COLUMNS_FROM_ROWS = 32
 # A text column with at most this many distinct values is coded once per call
 # (each chunk lists them all), not once per chunk.
 STORE_SHARED_VALUES = 256

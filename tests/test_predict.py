@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import math
 import re
 from typing import Any
 
@@ -261,3 +262,84 @@ def test_a_frame_is_recorded_as_its_records_are(size: int, store_url: str) -> No
         assert frame_record is not None and records_record is not None
         assert frame_record["inputs"] == records_record["inputs"]
         assert frame_record["prediction"] == records_record["prediction"]
+
+
+def _stored_inputs(call_id: str) -> list[Any]:
+    """Each stored chunk of a call as ``decode_columns`` reads it: a dict of
+    columns when kept column by column, a list of rows when kept as JSON lines."""
+    from sqlalchemy import select
+
+    from regression_model import audit
+    from regression_model.store.codec import decode_columns
+    from regression_model.store.tables import call_chunks
+
+    store = audit.get_store()
+    assert store is not None
+    with store.engine.connect() as connection:
+        blobs = connection.execute(
+            select(call_chunks.c.inputs)
+            .where(call_chunks.c.call_id == call_id)
+            .order_by(call_chunks.c.first_row)
+        ).scalars()
+        return [decode_columns(blob)[1] for blob in blobs]
+
+
+def _recorded(rows: list[dict[str, Any]], config: Config) -> tuple[list[Any], list[str]]:
+    """Score ``rows`` (recorded), and each row's stored inputs as JSON text
+    beside what JSON lines of the row (renamed) read back as."""
+    from regression_model import audit
+    from regression_model.store.codec import json_text
+
+    renames = config.model_config.variables_to_rename
+    result = make_prediction(input_data=rows)
+    call_id = audit.get_record(result["prediction_ids"][0])["call_id"]  # type: ignore[index]
+    stored = [json.dumps(r["inputs"]) for r in audit.iter_records(call_id=call_id)]
+    expected = [
+        json.dumps(json.loads(json_text({renames.get(k, k): v for k, v in row.items()})))
+        for row in rows
+    ]
+    assert stored == expected
+    return _stored_inputs(call_id), result["prediction_ids"]
+
+
+def test_records_sharing_their_fields_are_stored_column_by_column(
+    store_url: str, config: Config
+) -> None:
+    """A call of records that all have the same fields in the same order, from
+    tuning.STORE_COLUMNS_FROM_ROWS rows on, is stored column by column, and each
+    record reads back as JSON lines of it do (ints as ints, floats as floats,
+    NaN and infinities as None, 1stFlrSF renamed); records whose fields differ,
+    or come in another order, and smaller calls are kept as JSON lines."""
+    from regression_model import tuning
+
+    rows = _houses_with_faults(tuning.STORE_COLUMNS_FROM_ROWS).to_dict("records")  # 1stFlrSF
+    rows[1]["LotFrontage"], rows[2]["LotArea"] = math.inf, 2**70  # read back None; cell by cell
+    (chunk,), _ = _recorded(rows, config)
+    assert isinstance(chunk, dict) and chunk["LotFrontage"][0].dtype.kind == "f"
+    assert chunk["YrSold"][1] == frozenset({int}) and "FirstFlrSF" in chunk
+    smaller = _recorded(rows[:-1], config)[0][0]
+    without_alley = [{k: v for k, v in r.items() if k != "Alley"} for r in rows]
+    lacking = _recorded([rows[0], *without_alley], config)[0][0]
+    reordered = _recorded([dict(reversed(rows[0].items())), *rows[1:]], config)[0][0]
+    assert [type(c) for c in (smaller, lacking, reordered)] == [list, list, list]
+
+
+def test_a_large_records_call_is_stored_and_replayed_as_its_records(
+    store_url: str, config: Config
+) -> None:
+    """25,000 records in the form a JSON client sends (priced in parts on threads,
+    packed aside while they are priced, stored in three chunks) are priced as
+    the same rows in a DataFrame are, stored column by column, read back as JSON
+    lines of them do, and replay to their prices."""
+    from benchmarks.input_forms import as_records, csv_frame
+    from regression_model import audit
+
+    raw = _houses_with_faults(25_000)
+    rows = as_records(raw)
+    chunks, ids = _recorded(rows, config)
+    assert [type(c) for c in chunks] == [dict, dict, dict]
+    by_frame = make_prediction(input_data=csv_frame(raw))
+    by_records = [audit.get_record(i)["prediction"] for i in ids[::997]]  # type: ignore[index]
+    assert by_records == by_frame["predictions"][::997]
+    for prediction_id in ids[::4999]:
+        assert audit.reproduce(prediction_id)["match"] is True

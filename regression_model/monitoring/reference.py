@@ -107,10 +107,15 @@ def category_text(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind in "iu":
         return values.astype(str).astype(object)
     if values.dtype.kind == "f":
+        # As a float64 (a stored float32 is exact, but prints shorter), as
+        # JSON reads it back: whole ones beyond int64 as their integer text too.
+        values = values.astype(np.float64, copy=False)
         text = np.full(len(values), None, dtype=object)
         present = np.isfinite(values)
         whole = present & (values == np.round(values))
-        text[whole] = values[whole].astype(np.int64).astype(str)
+        small = whole & (np.abs(values) < 2.0**63)
+        text[small] = values[small].astype(np.int64).astype(str)
+        text[whole & ~small] = [_as_text(v) for v in values[whole & ~small].tolist()]
         text[present & ~whole] = values[present & ~whole].astype(str)
         return text
     if values.dtype.kind == "b":

@@ -75,7 +75,10 @@ class FieldTally:
 
     def _category_bins(self, values: np.ndarray) -> np.ndarray:
         """Each present value's bin; counts the unseen names."""
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        try:
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        except TypeError:  # unhashable cells (a list, a dict): counted by their text
+            codes, uniques = pd.factorize(category_text(values), use_na_sentinel=True)
         codes = np.asarray(codes)
         names = category_text(np.asarray(uniques, dtype=object))
         known = self.reference.codes

@@ -85,6 +85,12 @@ class TableInput:
         """Rows ``start .. stop - 1`` as a table of their own, numbered from 0."""
         raise NotImplementedError
 
+    def received_columns(self) -> dict[str, tuple[Any, ...]] | None:
+        """The rows as received (renamed), cut into columns, when every row is
+        a record with the same fields in the same order; else None (a
+        DataFrame's rows are :meth:`received`)."""
+        return None
+
     def factorized(self, name: str, values: Any = None) -> Factorized:
         """The cells of a present column, factorised (see
         :func:`~regression_model.scoring.factorize.factorize`); ``values``:
@@ -127,15 +133,7 @@ class FrameInput(TableInput):
         self._start = 0  # where it starts there
 
     def factorized(self, name: str, values: Any = None) -> Factorized:
-        if self._whole is not None:
-            whole = self._whole.factorized(name)
-            return whole.rows(self._start, self._start + self.n_rows)
-        with self._factorizing:
-            column = self._factorized.get(name)
-            if column is None:
-                cells = self._frame[name] if values is None else values
-                column = self._factorized[name] = factorize(cells)
-        return column
+        return _factorized_once(self, name, values)
 
     def factorize_received(self, column: Any) -> tuple[np.ndarray, np.ndarray]:
         name = getattr(column, "name", None)
@@ -160,17 +158,38 @@ class FrameInput(TableInput):
 
 
 class RecordsInput(TableInput):
-    def __init__(self, records: Sequence[Mapping[str, Any]], renames: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        records: Sequence[Mapping[str, Any]],
+        renames: Mapping[str, str],
+        whole: tuple[RecordsInput, int] | None = None,
+    ) -> None:
+        """``whole``: the table these records are rows of, and the first one's
+        position there (see :meth:`rows`)."""
         self._records = records
         self._renames = dict(renames)
         self._original = {new: old for old, new in renames.items()}
         self.n_rows = len(records)
-        # Records nearly always share their fields (a JSON client's, a frame's
-        # rows): then one set comparison a record names the columns, and the
-        # columns are cut out of the records in one pass when first asked for.
-        keys = records[0].keys() if records else {}.keys()
-        self._shared_keys = list(keys) if all(r.keys() == keys for r in records) else None
         self._columns: dict[str, tuple[Any, ...]] | None = None
+        self._cutting = threading.Lock()
+        # Columns factorised whole, once per call, as FrameInput does.
+        self._factorized: dict[str, Factorized] = {}
+        self._factorizing = threading.Lock()
+        self._whole: RecordsInput | None = whole[0] if whole is not None else None
+        self._start = whole[1] if whole is not None else 0
+        # Records nearly always share their fields, in one order (a JSON
+        # client's, a frame's rows): then one comparison a record names the
+        # columns, and the columns are cut out of the records in one pass when
+        # first asked for. Rows of records that share their fields share them.
+        self._shared_keys: list[str] | None = None
+        self._in_order = False  # every record lists the shared fields in one order
+        if self._whole is not None and self._whole._shared_keys is not None:
+            self._shared_keys, self._in_order = self._whole._shared_keys, self._whole._in_order
+        else:
+            keys = list(records[0]) if records else []
+            self._in_order = all(map(keys.__eq__, map(list, records)))
+            if self._in_order or all(r.keys() == records[0].keys() for r in records):
+                self._shared_keys = keys
         self.shares_keys = self._shared_keys is not None
         if self._shared_keys is not None:
             self.column_names = [self._renames.get(k, k) for k in self._shared_keys]
@@ -192,18 +211,48 @@ class RecordsInput(TableInput):
             return None
         if self._shared_keys is None:
             return [self._get(r, name) for r in self._records]
-        if self._columns is None:
-            self._columns = self._cut_columns(self._shared_keys)
-        return self._columns[name]
+        return self._cut()[name]
+
+    def _cut(self) -> dict[str, tuple[Any, ...]]:
+        """Every column, from records that share their fields: slices of the
+        whole table's columns when they are cut already, else cut here, once
+        whichever thread asks first (validation, or the store's packing)."""
+        with self._cutting:
+            if self._columns is None:
+                whole = self._whole._columns if self._whole is not None else None
+                if whole is not None:
+                    stop = self._start + self.n_rows
+                    self._columns = {k: v[self._start : stop] for k, v in whole.items()}
+                else:
+                    self._columns = self._cut_columns(self._shared_keys or [])
+            return self._columns
 
     def _cut_columns(self, keys: list[str]) -> dict[str, tuple[Any, ...]]:
         """Every column, from records that all have the fields ``keys``."""
+        if not keys:
+            return {}
         if len(keys) == 1:  # itemgetter of one key gives the value, not a tuple
             cells = tuple(record[keys[0]] for record in self._records)
             return {self._renames.get(keys[0], keys[0]): cells}
         rows = map(itemgetter(*keys), self._records)
         columns = zip(*rows, strict=True)  # every row holds one cell per key
         return {self._renames.get(k, k): cells for k, cells in zip(keys, columns, strict=True)}
+
+    def factorized(self, name: str, values: Any = None) -> Factorized:
+        return _factorized_once(self, name, values)
+
+    def received_columns(self) -> dict[str, tuple[Any, ...]] | None:
+        # The same fields in the same order: then a row read back from the
+        # columns is its record, keys in order.
+        return self._cut() if self._in_order else None
+
+    def factorize_received(self, column: Any) -> tuple[np.ndarray, np.ndarray]:
+        columns = self._columns if self._whole is None else None
+        for name, cells in (columns or {}).items():
+            if cells is column:  # a column received_columns() gave: the call's own factorisation
+                factorized = self.factorized(name)
+                return factorized.codes, factorized.uniques
+        return factorize_cells(column)
 
     def records(self, names: Sequence[str]) -> list[dict[str, Any]]:
         rows = []
@@ -230,7 +279,23 @@ class RecordsInput(TableInput):
         ]
 
     def rows(self, start: int, stop: int) -> RecordsInput:
-        return RecordsInput(self._records[start:stop], self._renames)
+        whole = self._whole or self
+        return RecordsInput(self._records[start:stop], self._renames, (whole, self._start + start))
+
+
+def _factorized_once(table: FrameInput | RecordsInput, name: str, values: Any) -> Factorized:
+    """A present column of ``table`` factorised once per call, whichever thread
+    asks first; a part of a large call (``rows(...)``) reads a slice of its
+    whole table's."""
+    if table._whole is not None:
+        whole = table._whole.factorized(name)
+        return whole.rows(table._start, table._start + table.n_rows)
+    with table._factorizing:
+        column = table._factorized.get(name)
+        if column is None:
+            cells = table.column(name) if values is None else values
+            column = table._factorized[name] = factorize(cells)
+    return column
 
 
 class ColumnsInput(FrameInput):

@@ -4,12 +4,14 @@ A call is stored as chunks of up to ``CHUNK_ROWS`` rows. Each chunk holds the
 inputs as received (after renaming), the prices as float64 (NaN for a
 rejected row), and the errors and warnings as JSON keyed by row number.
 
-Inputs from a DataFrame are kept column by column: numbers as their smallest
-exact numpy dtype, everything else as codes into the column's distinct values.
-A list of records is kept as JSON lines, since its rows may have different
-keys. Either way the blob is zlib-compressed at level 1, the fastest: the
-packed columns are codes of a byte or two a value already. What recording
-costs is measured by ``benchmarks/store_cost.py`` (docs/speed.md).
+Inputs from a DataFrame are kept column by column (numbers in their smallest
+exact numpy dtype, text as codes into the column's distinct values: see
+``_packers``), and so are records that all have the same fields in the same
+order, cut into columns; other records are kept as JSON lines, since their
+rows have different keys. Either way the blob (``_blobs``) is zlib-compressed
+at level 1, the fastest: the packed columns are codes of a byte or two a value
+already. What recording costs is measured by ``benchmarks/store_cost.py``
+(docs/speed.md).
 
 Reading gives back each row as a dict of JSON values (str, int, float, bool,
 None; NaN and infinities become None), the same whichever way it was kept.
@@ -21,14 +23,21 @@ import json
 import math
 import os
 import sys
-import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from regression_model import tuning
+from regression_model.store._blobs import FORMAT_VERSION, decode_columns, decode_inputs, pack_blob
+from regression_model.store._packers import (
+    ColumnPacker,
+    Factorize,
+    cells_packer,
+    json_value,
+    series_packer,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,6 +46,7 @@ __all__ = [
     "CHUNK_ROWS",
     "FORMAT_VERSION",
     "RecordChunk",
+    "columns_encoder",
     "decode_columns",
     "decode_inputs",
     "encode_frame",
@@ -51,13 +61,7 @@ __all__ = [
     "unpack_rows",
 ]
 
-# What finds a column's codes (-1 for missing) and distinct values; None means
-# pandas.factorize. pandas is imported where a DataFrame is packed: records are
-# packed without it.
-Factorize = Callable[["pd.Series"], tuple[Any, Any]]
-
 CHUNK_ROWS = 10_000
-FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -228,7 +232,37 @@ def frame_encoder(
     import pandas as pd
 
     chosen = factorize or pd.factorize
-    packers = [(str(name), _column_packer(column, chosen)) for name, column in frame.items()]
+    return _ranges_encoder([(str(name), series_packer(col, chosen)) for name, col in frame.items()])
+
+
+def columns_encoder(
+    columns: Mapping[str, Sequence[Any]], factorize: Factorize | None = None
+) -> Callable[[int, int], bytes]:
+    """A packer of the row ranges of columns of Python values (the cells of
+    records that all have the same fields in the same order, cut into
+    columns), packed as :func:`frame_encoder` packs a DataFrame's: ``encoder(start,
+    stop)`` packs rows ``start .. stop - 1``, which read back as the records do
+    from JSON lines. Each column is packed by the types of its cells: floats
+    with gaps as float64, whole numbers as the smallest integer dtype, text as
+    codes; a column of mixed types (``1`` beside ``1.5``, ``True`` beside
+    ``1``) keeps its cells as JSON values. ``factorize`` finds a column's codes
+    and distinct values as ``pandas.factorize`` does (given the column).
+
+    Examples
+    --------
+    >>> from regression_model.store.codec import columns_encoder, decode_inputs
+    >>> columns = {"GrLivArea": [1710, 1262], "LotFrontage": [65.0, None], "Street": ["Pave", None]}
+    >>> decode_inputs(columns_encoder(columns)(0, 2), [0, 1])  # doctest: +NORMALIZE_WHITESPACE
+    [{'GrLivArea': 1710, 'LotFrontage': 65.0, 'Street': 'Pave'},
+     {'GrLivArea': 1262, 'LotFrontage': None, 'Street': None}]
+    """
+    return _ranges_encoder(
+        [(name, cells_packer(cells, factorize)) for name, cells in columns.items()]
+    )
+
+
+def _ranges_encoder(packers: list[tuple[str, ColumnPacker]]) -> Callable[[int, int], bytes]:
+    """Blobs of row ranges, from each column's packer."""
 
     def encode(start: int, stop: int) -> bytes:
         columns: list[dict[str, Any]] = []
@@ -238,226 +272,17 @@ def frame_encoder(
             columns.append({"name": name, **spec})
             buffers.append(buffer)
         header = {"format": "columns", "n_rows": stop - start, "columns": columns}
-        return _pack(header, b"".join(buffers))
+        return pack_blob(header, b"".join(buffers))
 
     return encode
 
 
 def encode_json_rows(rows: Sequence[str]) -> bytes:
     """Pack rows already written as JSON objects (records of varying keys)."""
-    return _pack({"format": "jsonl", "n_rows": len(rows)}, "\n".join(rows).encode("utf-8"))
+    return pack_blob({"format": "jsonl", "n_rows": len(rows)}, "\n".join(rows).encode("utf-8"))
 
 
-def decode_inputs(blob: bytes, positions: Sequence[int]) -> list[dict[str, Any]]:
-    """The rows at ``positions`` (0-based in the blob) as dicts."""
-    header, body = _unpack(blob)
-    if header["format"] == "jsonl":
-        lines = bytes(body).decode("utf-8").split("\n")
-        return [json.loads(lines[p]) for p in positions]
-    if not header["columns"]:  # a frame without columns: empty rows
-        return [{} for _ in positions]
-    columns = _column_values(header, body, positions)
-    names = list(columns)
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
-
-
-def decode_columns(
-    blob: bytes,
-) -> tuple[int, dict[str, tuple[np.ndarray, frozenset[type]]] | list[dict[str, Any]]]:
-    """Every row of a blob, for readers of whole chunks (exports): its row count,
-    and its inputs as ``{name: (values, types)}`` when kept column by column
-    (``values`` a numpy array: numbers as stored, NaN where missing, anything
-    else as objects with None where missing; ``types`` the Python types of the
-    values present), else as one dict per row (records whose keys may differ).
-    """
-    header, body = _unpack(blob)
-    n_rows = header["n_rows"]
-    if header["format"] == "jsonl":
-        lines = bytes(body).decode("utf-8").split("\n") if n_rows else []
-        return n_rows, [json.loads(line) for line in lines]
-    columns: dict[str, tuple[np.ndarray, frozenset[type]]] = {}
-    for spec, array in _stored_columns(header, body):
-        if array is None:  # cells
-            cells = np.empty(n_rows, dtype=object)
-            cells[:] = spec["values"]
-            columns[spec["name"]] = (cells, _types_of(spec["values"]))
-        elif spec["kind"] == "coded":
-            lookup = np.empty(len(spec["values"]) + 1, dtype=object)
-            lookup[:-1] = spec["values"]  # the last slot, None, is what code -1 picks
-            columns[spec["name"]] = (lookup[array], _types_of(spec["values"]))
-        else:
-            kind = {"bool": bool, "int": int, "float": float}[spec["as"]]
-            columns[spec["name"]] = (array, frozenset({kind}))
-    return n_rows, columns
-
-
-def _unpack(blob: bytes) -> tuple[dict[str, Any], memoryview]:
-    raw = zlib.decompress(blob)
-    if raw[0] != FORMAT_VERSION:
-        raise ValueError(f"stored inputs have format {raw[0]}, this package reads {FORMAT_VERSION}")
-    size = int.from_bytes(raw[1:5], "little")
-    return json.loads(raw[5 : 5 + size]), memoryview(raw)[5 + size :]
-
-
-def _stored_columns(
-    header: dict[str, Any], body: memoryview
-) -> Iterator[tuple[dict[str, Any], np.ndarray | None]]:
-    """Each column's spec and its packed array in ``body`` (None for a column
-    kept cell by cell, whose values are in the spec)."""
-    n_rows = header["n_rows"]
-    offset = 0
-    for spec in header["columns"]:
-        if spec["kind"] == "cells":
-            yield spec, None
-            continue
-        dtype = np.dtype(spec["dtype"])
-        yield spec, np.frombuffer(body, dtype=dtype, count=n_rows, offset=offset)
-        offset += dtype.itemsize * n_rows
-
-
-def _types_of(values: list[Any]) -> frozenset[type]:
-    return frozenset(type(v) for v in values if v is not None)
-
-
-def _column_values(
-    header: dict[str, Any], body: memoryview, positions: Sequence[int]
-) -> dict[str, list[Any]]:
-    """Each column's JSON values at ``positions``."""
-    values: dict[str, list[Any]] = {}
-    for spec, array in _stored_columns(header, body):
-        name = spec["name"]
-        if array is None:  # cells
-            cells = spec["values"]
-            values[name] = [cells[p] for p in positions]
-            continue
-        picked = array[np.asarray(positions, dtype=np.int64)]
-        if spec["kind"] == "coded":
-            distinct = spec["values"] + [None]  # code -1 (missing) picks the None
-            values[name] = [distinct[code] for code in picked.tolist()]
-        elif spec["as"] == "float":
-            values[name] = [v if math.isfinite(v) else None for v in picked.tolist()]
-        else:
-            values[name] = picked.tolist()
-    return values
-
-
-def _pack(header: Mapping[str, Any], body: bytes) -> bytes:
-    head = json.dumps(header, allow_nan=False).encode("utf-8")
-    raw = bytes([FORMAT_VERSION]) + len(head).to_bytes(4, "little") + head + body
-    return zlib.compress(raw, tuning.STORE_COMPRESSION_LEVEL)
-
-
-# A column's packer: rows start .. stop - 1 of the column as (spec, bytes).
-_ColumnPacker = Callable[[int, int], tuple[dict[str, Any], bytes]]
-
-
-def _column_packer(column: pd.Series, factorize: Factorize) -> _ColumnPacker:
-    import pandas as pd
-
-    dtype = column.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
-        array = column.to_numpy()
-        kind = {"b": "bool", "i": "int", "u": "int", "f": "float"}[dtype.kind]
-
-        def numbers(start: int, stop: int) -> tuple[dict[str, Any], bytes]:
-            packed = _smallest_exact(array[start:stop])
-            return {"kind": "number", "as": kind, "dtype": packed.dtype.str}, packed.tobytes()
-
-        return numbers
-    if pd.api.types.is_object_dtype(dtype) and not _text_only(column):
-        # Mixed Python objects: factorising would equate True with 1, so cell by
-        # cell where a range holds them (a range of text alone is still coded).
-        return lambda start, stop: _mixed_cells(column.iloc[start:stop], factorize)
-    codes, uniques = factorize(column)
-    whole = np.asarray(codes, dtype=np.int64)
-    distinct = [v if isinstance(v, str) else json_value(v) for v in uniques.tolist()]
-    if len(distinct) <= tuning.STORE_SHARED_VALUES:
-        # Few values: every range lists them all and keeps the column's codes.
-        narrow = whole.astype(_code_dtype(len(distinct)))
-        spec = {"kind": "coded", "dtype": narrow.dtype.str, "values": distinct}
-        return lambda start, stop: (spec, narrow[start:stop].tobytes())
-
-    def coded(start: int, stop: int) -> tuple[dict[str, Any], bytes]:
-        local, values = _renumber(whole[start:stop], distinct)
-        packed = local.astype(_code_dtype(len(values)))
-        return {"kind": "coded", "dtype": packed.dtype.str, "values": values}, packed.tobytes()
-
-    return coded
-
-
-def _text_only(column: pd.Series) -> bool:
-    import pandas as pd
-
-    return pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
-
-
-def _mixed_cells(column: pd.Series, factorize: Factorize) -> tuple[dict[str, Any], bytes]:
-    if _text_only(column):
-        return _column_packer(column, factorize)(0, len(column))
-    return {"kind": "cells", "values": [json_value(v) for v in column.tolist()]}, b""
-
-
-def _renumber(codes: np.ndarray, distinct: list[Any]) -> tuple[np.ndarray, list[Any]]:
-    """A slice of a column's codes renumbered as factorising the slice alone
-    would number them (in order of first appearance, -1 kept for missing),
-    and the distinct values it holds, in that order."""
-    import pandas as pd
-
-    local, order = pd.factorize(codes)
-    order = np.asarray(order, dtype=np.int64)
-    present = order >= 0
-    number = np.cumsum(present) - 1
-    number[~present] = -1
-    return number[local], [distinct[code] for code in order[present].tolist()]
-
-
-def _smallest_exact(array: np.ndarray) -> np.ndarray:
-    """The array in the narrowest dtype that gives back every value exactly."""
-    if array.dtype.kind == "f":
-        with np.errstate(over="ignore", invalid="ignore"):  # too big for float32: kept as f8
-            narrow = array.astype("<f4")
-        same = np.array_equal(narrow.astype(array.dtype), array, equal_nan=True)
-        return narrow if same else array.astype("<f8")
-    if array.dtype.kind in "iu" and len(array):
-        low, high = int(array.min()), int(array.max())
-        for candidate in ("<i1", "<i2", "<i4", "<i8"):
-            info = np.iinfo(candidate)
-            if info.min <= low and high <= info.max:
-                return array.astype(candidate)
-    return array.astype(array.dtype.newbyteorder("<"))
-
-
-def _code_dtype(n_distinct: int) -> str:
-    for candidate in ("<i1", "<i2", "<i4"):
-        if n_distinct < np.iinfo(candidate).max:
-            return candidate
-    return "<i8"
-
-
-# ---- JSON values: what a stored cell reads back as ----
-
-
-def json_value(value: Any) -> Any:
-    """A cell as a JSON value: numpy scalars unwrapped, NaN, infinities and
-    pandas' missing values as None, anything else JSON cannot hold as its repr."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or isinstance(value, (str, bool, int)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_value(v) for v in value]
-    import pandas as pd  # a rarer value (NA, NaT, a date): pandas judges it
-
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return repr(value)
+# ---- records whose fields differ: JSON lines ----
 
 
 def json_text(record: Mapping[str, Any]) -> str:
