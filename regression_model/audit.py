@@ -1,23 +1,11 @@
 """Read and replay the prediction store: every scored or rejected row.
 
-Where it lives is named by the environment variable ``REGRESSION_MODEL_DB_URL``
-(an SQLAlchemy URL on SQLite or PostgreSQL, used as given), else by
-``prediction_store.url`` in config.yml, whose ``default`` is an SQLite file
-in the per-user data directory. The value ``none`` turns persistence off (see
-``regression_model.store.location``).
-
-One record per row: prediction id, call id, time, model version and
-identity, artifact sha256, config fingerprint, the inputs as received (after
-renaming), and the price and its range or the row's errors. The store also
-keeps each model that wrote to it (``models``), and exports records as flat
-tables (``export_records``). A call is stored whole, its inputs packed column
-by column, and each prediction id names its call and row: a call of 100k rows
-is a few rows in the database, not 100k. A call is written in one
-transaction; if that fails, ``make_prediction`` raises
-``PredictionStoreError`` and returns nothing, so no prediction goes
-unrecorded. Every read runs in a read transaction: it never holds a
-prediction up and never creates a store, and ``iter_records`` streams a store
-of any size in the memory of one stored chunk.
+Where the store lives: ``REGRESSION_MODEL_DB_URL``, else
+``prediction_store.url`` in config.yml (``none`` turns persistence off; see
+``regression_model.store.location``). One record per row: ids, time, model
+version and identity, the inputs as received and the price and its range or
+the row's errors. Every read runs in a read transaction: it never holds a
+prediction up and never creates a store.
 """
 
 from __future__ import annotations
@@ -229,41 +217,11 @@ def export_records(
     >>> float(row["prediction"]), float(row["GrLivArea"]), row["Neighborhood"]
     (137447.79208313927, 1200.0, 'NAmes')
     """
-    from regression_model.files.writing import OutputFile, output_format
-    from regression_model.scoring.rules import field_rules
-    from regression_model.store.export import empty_frame
+    from regression_model.files.record_export import write_records
     from regression_model.store.reads import RecordFilter
 
-    store = _require_store()
-    fields = {name: rule.kind for name, rule in field_rules().items()}
-    # A name that tells no format: the message names the command line's option.
-    fmt = output_format(target, fmt, option="--format")
-    output = OutputFile(target, fmt, row_group_rows=_ROW_GROUP)
-
-    def write(frame: pd.DataFrame) -> None:
-        if output.fmt != "parquet":  # text formats: times as ISO 8601, not epoch numbers
-            frame = frame.assign(created_at=frame["created_at"].map(_iso))
-        output.write(frame)
-
-    try:
-        where = RecordFilter.checked(model_version, since, until, call_id)
-        written = store.export(write, where, fields, limit)
-        if written == 0:
-            write(empty_frame(fields))  # the columns, with no rows
-    except BaseException:
-        output.discard()
-        raise
-    output.commit()
-    return written
-
-
-# Parquet row groups of an export: a stored chunk's 10,000 rows each would grow
-# the file's footer, held in memory until it closes, by 100 MB over 10M records.
-_ROW_GROUP = 50_000
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat()
+    where = RecordFilter.checked(model_version, since, until, call_id)
+    return write_records(_require_store(), target, fmt, where, limit)
 
 
 def models() -> list[dict[str, Any]]:
@@ -285,12 +243,10 @@ def reproduce(prediction_id: str, *, rel_tol: float = 1e-9) -> dict[str, Any]:
     """Re-score a stored record's inputs with the model that made it, and
     compare price, price range and errors.
 
-    When the installed model has the record's identity (for records older
-    than identities: its artifact sha256), it replays here. Otherwise the
-    recording version is installed from the package index into an isolated,
-    cached environment with the library versions its manifest recorded, and
-    the record replays there, in a subprocess (see ``regression_model.replay``).
-    The replay is not itself recorded.
+    When the installed model has the record's identity (or, for older
+    records, artifact sha256), it replays here; else in an isolated, cached
+    environment of the recording version and its recorded libraries, from the
+    package index (see ``regression_model.replay``). It is not itself recorded.
 
     Returns
     -------
@@ -369,24 +325,6 @@ def add_outcomes(
     >>> audit.add_outcomes([sale]).already_recorded
     1
     """
-    from regression_model.monitoring.sales import OutcomeSummary, checked_sales, sale_tables
-    from regression_model.store.monitored import write_transaction
-    from regression_model.store.outcomes import record_sales
+    from regression_model.monitoring.sales import record_outcomes
 
-    store = _require_store()
-    summary = OutcomeSummary()
-    refused: list[tuple[int, str]] = []
-    ids: dict[int, str] = {}
-    for table in sale_tables(outcomes):
-        sales, rejected = checked_sales(table, summary.rows)
-        summary.rows += len(table)
-        summary.rejected += rejected
-        with write_transaction(store, "record the outcomes") as connection:
-            counts = record_sales(connection, sales)
-        summary.added += counts.added
-        summary.already_recorded += counts.already_recorded
-        refused += counts.refused
-        ids |= {sale.position: sale.prediction_id for sale in sales}
-    summary.rejected += [{"row": r, "prediction_id": ids[r], "message": m} for r, m in refused]
-    summary.rejected.sort(key=lambda item: int(item["row"]))
-    return summary
+    return record_outcomes(_require_store(), outcomes)

@@ -17,15 +17,19 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
 from regression_model.errors import InputFileError, InvalidInputError
 from regression_model.store.ids import parse_row_id
-from regression_model.store.outcomes import Sale
+from regression_model.store.monitored import write_transaction
+from regression_model.store.outcomes import Sale, record_sales
 
-__all__ = ["COLUMNS", "OutcomeSummary", "checked_sales", "sale_tables"]
+if TYPE_CHECKING:
+    from regression_model.store.store import PredictionStore
+
+__all__ = ["COLUMNS", "OutcomeSummary", "checked_sales", "record_outcomes", "sale_tables"]
 
 COLUMNS = ("prediction_id", "sale_price", "sold_on")
 _REQUIRED = COLUMNS[:2]
@@ -191,3 +195,35 @@ def sale_tables(
         )
     for start in range(0, len(frame), _BATCH_ROWS):
         yield frame.iloc[start : start + _BATCH_ROWS]
+
+
+def record_outcomes(
+    store: PredictionStore, outcomes: pd.DataFrame | Sequence[Mapping[str, Any]] | str | Path
+) -> OutcomeSummary:
+    """Record the sales of ``outcomes`` in ``store``, a batch of rows at a time,
+    each batch in a transaction of its own (see ``audit.add_outcomes``).
+
+    Examples
+    --------
+    >>> from regression_model import audit
+    >>> from regression_model.monitoring.sales import record_outcomes
+    >>> summary = record_outcomes(audit.get_store(), [{"prediction_id": "x", "sale_price": 1}])
+    >>> summary.rows, summary.added, summary.rejected[0]["row"]
+    (1, 0, 0)
+    """
+    summary = OutcomeSummary()
+    refused: list[tuple[int, str]] = []
+    ids: dict[int, str] = {}
+    for table in sale_tables(outcomes):
+        sales, rejected = checked_sales(table, summary.rows)
+        summary.rows += len(table)
+        summary.rejected += rejected
+        with write_transaction(store, "record the outcomes") as connection:
+            counts = record_sales(connection, sales)
+        summary.added += counts.added
+        summary.already_recorded += counts.already_recorded
+        refused += counts.refused
+        ids |= {sale.position: sale.prediction_id for sale in sales}
+    summary.rejected += [{"row": r, "prediction_id": ids[r], "message": m} for r, m in refused]
+    summary.rejected.sort(key=lambda item: int(item["row"]))
+    return summary
