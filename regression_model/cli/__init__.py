@@ -23,7 +23,7 @@ from regression_model.cli._exits import exit_code, signals_as_errors, stdout_clo
 from regression_model.cli._info import info
 from regression_model.cli._monitor import monitor, outcomes
 from regression_model.cli._parser import build_parser
-from regression_model.cli._store import models, store
+from regression_model.cli._store_admin import models, store
 from regression_model.errors import RegressionModelError
 
 __all__ = ["COMMANDS", "PROCESS_OPT_INS", "main", "run"]

@@ -52,7 +52,7 @@ def predict(args: argparse.Namespace) -> int:
 
 def reproduce(args: argparse.Namespace) -> int:
     from regression_model import audit
-    from regression_model.cli._store import existing_store
+    from regression_model.cli._store_admin import existing_store
 
     existing_store()
     try:
@@ -70,7 +70,7 @@ def records(args: argparse.Namespace) -> int:
             "stdout", "is a terminal, and Parquet is binary", hint="pass --output records.parquet"
         )
     from regression_model import audit
-    from regression_model.cli._store import existing_store
+    from regression_model.cli._store_admin import existing_store
 
     existing_store()
     filters: dict[str, Any] = {

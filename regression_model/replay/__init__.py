@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from regression_model.replay._environment import cache_root, environment_for
 from regression_model.replay._index import (
     FORMER_PROJECT,
     PROJECT,
@@ -28,6 +27,7 @@ from regression_model.replay._index import (
     version_of,
     versions_on_index,
 )
+from regression_model.replay._isolated_env import cache_root, environment_for
 from regression_model.replay._replaying import errors_by_row, score_in
 from regression_model.replay._wheel import RecordedModel
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from regression_model.errors import ReplayUnavailableError
-from regression_model.replay._environment import last_line, python_of, run_bounded
+from regression_model.replay._isolated_env import last_line, python_of, run_bounded
 
 _TIMEOUT_SECONDS = 600
 _SCORE = r"""

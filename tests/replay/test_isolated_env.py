@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from regression_model.replay import RecordedModel, cache_root, replay_inputs
-from regression_model.replay._environment import MARKER, _move_into_place
+from regression_model.replay._isolated_env import MARKER, _move_into_place
 
 
 def _built(folder: Path, content: str) -> Path:

@@ -18,7 +18,7 @@ from regression_model.errors import ReplayUnavailableError
 from regression_model.model import load_model
 from regression_model.predict import make_prediction
 from regression_model.replay import FORMER_PROJECT, RecordedModel, replay_inputs
-from regression_model.replay._environment import MARKER
+from regression_model.replay._isolated_env import MARKER
 from tests.databases import write_foreign_record
 from tests.package_index import PackageIndex, copy_source
 from tests.replay.test_wheel import rewrite

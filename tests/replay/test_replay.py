@@ -27,7 +27,7 @@ from regression_model.errors import ReplayUnavailableError
 from regression_model.model import load_model
 from regression_model.predict import make_prediction
 from regression_model.replay import RecordedModel, replay_inputs
-from regression_model.replay._environment import MARKER
+from regression_model.replay._isolated_env import MARKER
 from regression_model.store.codec import decode_inputs, encode_json_rows
 from regression_model.store.location import forget_stores
 from tests.package_index import PackageIndex, commit, copy_source, publish, run_in
