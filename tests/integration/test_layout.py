@@ -175,3 +175,42 @@ def test_scoring_with_the_store_off_loads_no_heavy_library() -> None:
         env={"REGRESSION_MODEL_DB_URL": "none", "PATH": "/usr/bin"},
     )
     assert done.stdout.strip() == "[]"
+
+
+# The house style's sizes: a module holds one concept, a function one step.
+_MOST_MODULE_LINES = 330
+_MOST_FUNCTION_LINES = 70  # without its docstring
+
+
+def _package_modules() -> list[Path]:
+    """The package's modules, without the Alembic revisions (generated scripts)."""
+    return [p for p in sorted(PACKAGE.rglob("*.py")) if "revisions" not in p.parts]
+
+
+def test_modules_and_functions_stay_small() -> None:
+    """No module of the package is longer than 330 lines, and no function's
+    code (its docstring aside) longer than 70."""
+    too_long = []
+    for path in _package_modules():
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > _MOST_MODULE_LINES:
+            too_long.append(f"{path.relative_to(PACKAGE)}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if ast.get_docstring(node) is not None:
+                    first = node.body[0]
+                    lines -= (first.end_lineno or first.lineno) - first.lineno + 1
+                if lines > _MOST_FUNCTION_LINES:
+                    too_long.append(f"{path.relative_to(PACKAGE)}: {node.name}, {lines} lines")
+    assert too_long == []
+
+
+def test_module_names_are_unique_in_the_package() -> None:
+    """No two modules of the package share a name (packages' __init__ aside):
+    a name says which concept a module holds."""
+    names: dict[str, list[str]] = {}
+    for path in _package_modules():
+        if path.name != "__init__.py":
+            names.setdefault(path.stem.lstrip("_"), []).append(str(path.relative_to(PACKAGE)))
+    assert {name: paths for name, paths in names.items() if len(paths) > 1} == {}
