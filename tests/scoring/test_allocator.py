@@ -69,11 +69,12 @@ def _child(rows: int, switch: str | None) -> dict[str, int]:
 def test_a_large_call_tunes_malloc_and_freed_memory_is_reused() -> None:
     """In a fresh process opted in, a 10,000-row call tunes malloc; thirty 1 MiB
     arrays freed and made again then take almost no page faults, where a
-    process left at the default faults most of their 7,680 pages in again."""
+    process left at the default faults a large share of their 7,680 pages in
+    again (about half on glibc 2.36: its dynamic mmap threshold keeps some)."""
     tuned = _child(10_000, "1")
     untuned = _child(10_000, None)
     assert tuned["tuned"] and not untuned["tuned"]
-    assert untuned["faults"] > 30 * 256 // 2
+    assert untuned["faults"] > 30 * 256 // 4
     assert tuned["faults"] < untuned["faults"] // 10
 
 

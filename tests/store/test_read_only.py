@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from regression_model import audit
+from regression_model import __version__, audit
 from regression_model.predict import make_prediction
 from regression_model.store.location import forget_stores
 from tests.broken_files import without_file_permissions
@@ -101,7 +101,7 @@ def test_an_auditors_copy_is_listed_exported_and_replayed(
     assert exported.returncode == 0, exported.stderr
     assert pd.read_csv(work / "out.csv")["prediction_id"].tolist() == ids
     models = run("models", url=url, cwd=work)
-    assert models.returncode == 0 and models.stdout.startswith("1.9.1"), models.stderr
+    assert models.returncode == 0 and models.stdout.startswith(__version__), models.stderr
     for prediction_id in (ids[0], ids[3]):
         replayed = run("reproduce", prediction_id, url=url, cwd=work)
         assert replayed.returncode == 0, replayed.stderr
