@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 HERE = Path(__file__).resolve().parent
 PACKAGE_DIR = HERE / "regression_model"
@@ -21,7 +21,11 @@ setup(
     long_description_content_type="text/markdown",
     license="BSD-3-Clause",
     python_requires=">=3.10",
-    packages=find_packages(exclude=("tests", "tests.*", "benchmarks")),
+    # Namespace discovery lists the data folders (revisions, templates, the
+    # trained model) as packages too, so setuptools ships them knowingly.
+    packages=find_namespace_packages(
+        include=("regression_model", "regression_model.*"), exclude=("*.__pycache__",)
+    ),
     package_data={
         "regression_model": [
             "VERSION",

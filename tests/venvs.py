@@ -20,9 +20,11 @@ def run_checked(command: list[str], **options: Any) -> subprocess.CompletedProce
 
 
 def build_wheel(dist: Path, source: Path = REPO) -> Path:
-    """The wheel of ``source``, built into ``dist`` (isolated, with uv: fast)."""
+    """The wheel of ``source``, built into ``dist`` (isolated, with uv: fast); the
+    build's output is kept beside it as ``build.log``."""
     command = [sys.executable, "-m", "build", "--wheel", "--installer", "uv"]
-    run_checked([*command, "--outdir", str(dist), str(source)])
+    done = run_checked([*command, "--outdir", str(dist), str(source)])
+    (dist / "build.log").write_text(done.stdout + done.stderr, encoding="utf-8")
     (built,) = dist.glob("*.whl")
     return built
 

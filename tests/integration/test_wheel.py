@@ -150,6 +150,16 @@ def test_wheel_carries_model_data_and_config(wheel: Path) -> None:
     assert not [name for name in names if name.endswith(".pkl")]
 
 
+@pytest.mark.slow
+def test_the_build_lists_every_folder_it_ships(wheel: Path) -> None:
+    """setuptools builds the wheel without warning that a shipped folder (the
+    store's revisions, the card's template) is absent from the packages and
+    would be ignored."""
+    log = (wheel.parent / "build.log").read_text(encoding="utf-8")
+    assert "Successfully built" in log
+    assert "would be ignored" not in log and "is absent from the" not in log
+
+
 @pytest.fixture()
 def store_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
     """The store the example records in: a fresh PostgreSQL database for the postgres
