@@ -18,6 +18,9 @@ def info(args: argparse.Namespace) -> int:
 
     model = load_model()
     manifest = model.manifest
+    # The store's settings are checked as any call checks them (a refused URL,
+    # timeout or durability exits 2), without opening the store.
+    audit.get_store()
     url = masked_url(audit.resolve_url())
     facts = {
         "version": model.version,

@@ -34,8 +34,19 @@ def add_monitoring_commands(commands: Any, moment: Callable[[str], datetime]) ->
     monitor.add_argument(
         "--version", dest="model_version", help="the model version (default: the newest)"
     )
-    monitor.add_argument("--every", choices=("day", "week", "month"), default="day")
-    monitor.add_argument("--format", dest="fmt", choices=("table", "json"), default="table")
+    monitor.add_argument(
+        "--every",
+        choices=("day", "week", "month"),
+        default="day",
+        help="the length of each window (default: day)",
+    )
+    monitor.add_argument(
+        "--format",
+        dest="fmt",
+        choices=("table", "json"),
+        default="table",
+        help="a table for people, or JSON for programs (default: table)",
+    )
     monitor.add_argument("--report", help="also write this HTML page (the report extra)")
     monitor.add_argument(
         "--no-record", action="store_true", help="do not write the results to the store"
@@ -87,7 +98,8 @@ def monitor(args: argparse.Namespace) -> int:
 
 def _check_report(path: Path) -> None:
     """Fail before any work when the page cannot be made or written."""
-    from regression_model.errors import MonitoringError, OutputFileError
+    from regression_model.errors import MonitoringError
+    from regression_model.files.writing import check_output_place
 
     try:
         import matplotlib  # noqa: F401
@@ -95,20 +107,22 @@ def _check_report(path: Path) -> None:
         raise MonitoringError(
             "the HTML report needs matplotlib: pip install 'ames-price-model[report]'"
         ) from error
-    if not path.parent.is_dir():
-        raise OutputFileError(str(path), "its folder does not exist")
+    check_output_place(path)
 
 
 def outcomes(args: argparse.Namespace) -> int:
     from regression_model import audit
     from regression_model.errors import OutputFileError
+    from regression_model.files.writing import check_output_place
 
     errors: Any = sys.stderr
     if args.errors:  # opened first: rejected rows are never recorded without a place to go
+        check_output_place(Path(args.errors))
         try:
             errors = open(args.errors, "w", encoding="utf-8")  # noqa: SIM115
         except OSError as error:
-            raise OutputFileError(args.errors, f"cannot be written: {error}") from error
+            reason = error.strerror or str(error)
+            raise OutputFileError(args.errors, f"cannot be written: {reason}") from error
     try:
         summary = audit.add_outcomes(args.file)
         errors.writelines(json.dumps(item) + "\n" for item in summary.rejected)

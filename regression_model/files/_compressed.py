@@ -80,14 +80,21 @@ def refuse_folder(path: Path) -> None:
         raise InputFileError(str(path), "is a folder, not a file", hint="name a file inside it")
 
 
+def refuse_missing(path: Path) -> None:
+    """An input must exist: a missing path fails, naming it."""
+    if not path.exists():
+        raise InputFileError(
+            str(path), "does not exist", hint="check the path and the current folder"
+        )
+
+
 def open_path(path: Path) -> tuple[IO[bytes], BinaryIO]:
     """The file's bytes, decompressed, and the file as stored (its position is
     how much of it was read; closing it is the caller's, after the first); a
     missing, folder or unreadable file fails."""
     name = str(path)
     refuse_folder(path)
-    if not path.exists():
-        raise InputFileError(name, "does not exist", hint="check the path and the current folder")
+    refuse_missing(path)
     try:
         raw = open(path, "rb")  # noqa: SIM115 (closed by the caller)
     except PermissionError as error:

@@ -33,6 +33,7 @@ from regression_model.files._compressed import (
     compression_of,
     open_path,
     refuse_folder,
+    refuse_missing,
     stream_errors,
 )
 from regression_model.files._csv import (
@@ -44,6 +45,7 @@ from regression_model.files._csv import (
     line_lists,
     next_csv_chunk,
 )
+from regression_model.files._formats import FORMAT_SUFFIXES, FORMATS, format_from_name
 from regression_model.files._jsonl import jsonl_chunk
 from regression_model.files._parquet import parquet_chunks
 from regression_model.files._position import Position
@@ -62,15 +64,6 @@ __all__ = [
     "open_input",
 ]
 
-FORMATS = ("csv", "parquet", "jsonl")
-FORMAT_SUFFIXES = {
-    ".csv": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "jsonl",
-}
 _BLOCK = 1 << 20
 
 # What to do when not one row of a file's first chunk can be parsed.
@@ -88,7 +81,8 @@ def input_format(source: str | Path | None, given: str | None) -> str:
     ------
     InputFileError
         When ``source`` is a folder, ``given`` is not one of :data:`FORMATS`, or
-        no format is named and the name does not tell.
+        no format is named and the name does not tell (or, then, the file does
+        not exist).
 
     Examples
     --------
@@ -99,29 +93,13 @@ def input_format(source: str | Path | None, given: str | None) -> str:
     if source is not None:
         refuse_folder(Path(source))
     name = "stdin" if source is None else str(source)
-    return format_from_name(name, given, "--input-format", COMPRESSION_SUFFIXES)
-
-
-def format_from_name(
-    name: str, given: str | None, option: str, compressions: tuple[str, ...] = ()
-) -> str:
-    """``given``, or the format ``name``'s suffix tells (before one of
-    ``compressions``); the message names ``option``, which tells it instead."""
-    if given is not None:
-        if given not in FORMATS:
-            raise InputFileError(name, f"unknown format {given!r}", hint=f"use one of {FORMATS}")
-        return given
-    suffixes = [s.lower() for s in Path(name).suffixes]
-    if suffixes and suffixes[-1] in compressions:
-        suffixes.pop()
-    if not suffixes or suffixes[-1] not in FORMAT_SUFFIXES:
-        compressed = f" (each may end in {', '.join(compressions)})" if compressions else ""
-        raise InputFileError(
-            name,
-            "cannot tell its format from its name",
-            hint=f"name it {', '.join(FORMAT_SUFFIXES)}{compressed}, or pass {option}",
-        )
-    return FORMAT_SUFFIXES[suffixes[-1]]
+    try:
+        return format_from_name(name, given, "--input-format", COMPRESSION_SUFFIXES)
+    except InputFileError:
+        # A file that is not there is the first thing to fix, not its name.
+        if source is not None:
+            refuse_missing(Path(source))
+        raise
 
 
 class InputFile:

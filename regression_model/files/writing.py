@@ -22,10 +22,12 @@ from typing import IO, Any
 import pandas as pd
 
 from regression_model.errors import InputFileError, OutputFileError
-from regression_model.files.reading import COMPRESSION_SUFFIXES, format_from_name
+from regression_model.files._formats import format_from_name
+from regression_model.files.reading import COMPRESSION_SUFFIXES
 
 __all__ = [
     "OutputFile",
+    "check_output_place",
     "output_format",
 ]
 
@@ -61,14 +63,38 @@ def _refuse_folder(path: Path, name: str) -> None:
         raise OutputFileError(name, "is a folder", hint="name a file to write")
 
 
+def check_output_place(path: Path, name: str | None = None) -> None:
+    """Fail, naming ``path`` (or ``name``), when a file cannot be made there:
+    the path is a folder, or its folder does not exist.
+
+    Raises
+    ------
+    OutputFileError
+        Saying which of the two, and what to do.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from regression_model.errors import OutputFileError
+    >>> from regression_model.files.writing import check_output_place
+    >>> try:
+    ...     check_output_place(Path("gone/report.html"))
+    ... except OutputFileError as error:
+    ...     print(error)
+    gone/report.html: its folder gone does not exist; create the folder first
+    """
+    name = str(path) if name is None else name
+    _refuse_folder(path, name)
+    if not path.parent.is_dir():
+        raise OutputFileError(
+            name, f"its folder {path.parent} does not exist", hint="create the folder first"
+        )
+
+
 def _create_temp(path: Path, name: str) -> Path:
     """A new, empty file beside ``path``; fails with the reason it cannot be."""
     folder = path.parent
-    _refuse_folder(path, name)
-    if not folder.is_dir():
-        raise OutputFileError(
-            name, f"its folder {folder} does not exist", hint="create the folder first"
-        )
+    check_output_place(path, name)
     if path.exists() and not os.access(path, os.W_OK):
         raise OutputFileError(name, "is read-only", hint="write elsewhere, or make it writable")
     while True:

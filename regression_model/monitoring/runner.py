@@ -199,9 +199,7 @@ def monitor(
     since, end = _moment(since, "since"), _moment(until, "until")
     until = end or datetime.now(timezone.utc)
     if since is not None and until <= since:
-        raise MonitoringError(
-            f"until ({until.isoformat()}) must be after since ({since.isoformat()})"
-        )
+        raise MonitoringError(_empty_span(since, until, given_until=end is not None))
     target = store or open_store(cfg.store_config)
     if target is None:
         raise MonitoringError(
@@ -238,3 +236,13 @@ def monitor(
         with write_transaction(target, "record the monitor run") as connection:
             record_run(connection, report.run_row(), report.result_rows())
     return report
+
+
+def _empty_span(since: datetime, until: datetime, *, given_until: bool) -> str:
+    """Why ``[since, until)`` holds no time, in the words the caller used."""
+    if given_until:
+        return f"until ({until.isoformat()}) must be after since ({since.isoformat()})"
+    return (
+        f"since ({since.isoformat()}) is in the future (now {until.isoformat()}); "
+        "give a time in the past"
+    )

@@ -144,6 +144,8 @@ def _file_tables(path: Path) -> Iterator[pd.DataFrame]:
     """A CSV (maybe compressed) or Parquet file, a batch of rows at a time."""
     name = str(path)
     suffixes = [s.lower() for s in path.suffixes]
+    if path.is_dir():
+        raise InputFileError(name, "is a folder, not a file", hint="name a file inside it")
     if not path.is_file():
         raise InputFileError(name, "no such file", hint="give the path of a CSV or Parquet file")
     if suffixes and suffixes[-1] in (".parquet", ".pq"):

@@ -293,6 +293,16 @@ def test_unknown_suffix_names_the_option(
         predict_file(source, target)
 
 
+def test_a_missing_file_of_unknown_format_is_called_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An input that does not exist is said not to exist, even when its name
+    would not tell its format: the first thing to fix is the path, not the name."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputFileError, match=r"^houses\.xlsx: does not exist; check the path"):
+        predict_file("houses.xlsx", "out.csv")
+
+
 def test_counts_in_file_errors_agree_in_number(tmp_path: Path) -> None:
     """A one-column header and a one-row file: '1 field', 'its first row', '1 column',
     never '1 fields' or '1 rows'."""

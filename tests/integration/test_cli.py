@@ -165,6 +165,29 @@ def test_info_tells_what_model_this_is(tmp_path: Path) -> None:
     assert f"{metrics['out_of_range']['rows']:.1f} training rows per CV seed" in text
 
 
+def test_info_refuses_a_store_setting_that_calls_would_refuse(tmp_path: Path) -> None:
+    """info checks the store's settings as every call does: a URL of another
+    database, an SQLite URL with a host, and a timeout that is not a number each
+    exit 2 in one line naming the variable, and no store file is made."""
+    settings = [
+        {"REGRESSION_MODEL_DB_URL": "mysql://app@db/predictions"},
+        {"REGRESSION_MODEL_DB_URL": "sqlite://tmp/x.sqlite3"},
+        {"REGRESSION_MODEL_DB_TIMEOUT": "nan"},
+    ]
+    for setting in settings:
+        env = {**os.environ, "REGRESSION_MODEL_DB_URL": f"sqlite:///{tmp_path / 's.sqlite3'}"}
+        done = subprocess.run(
+            [sys.executable, "-m", "regression_model.cli", "info"],
+            capture_output=True,
+            text=True,
+            env={**env, **setting},
+            cwd=tmp_path,
+        )
+        (variable,) = setting
+        assert done.returncode == 2 and f"{variable}=" in _the_one_line(done), done.stderr
+    assert not list(tmp_path.iterdir())
+
+
 # ---- broken inputs: one line on stderr, exit 2, nothing written or recorded ----
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,3 +99,23 @@ def test_it_exits_2_when_it_cannot_run(
     message = capsys.readouterr().err
     assert "persistence is off" in message and message.count("\n") == 1
     assert _runs(store) == 0
+
+
+def test_a_report_folder_or_a_future_since_is_named_before_any_work(
+    store: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--report`` in a folder that does not exist names the folder and says to
+    create it (with matplotlib installed), and a ``--since`` in the future says
+    so rather than blaming an ``--until`` never given; each exits 2, recording
+    no run."""
+    pytest.importorskip("matplotlib", reason="the report's checks come after matplotlib's")
+    record(drawn(20, seed=37), DAY)
+    page = tmp_path / "nodir" / "report.html"
+    assert main(["monitor", *WEEK, "--report", str(page)]) == 2
+    assert f"its folder {page.parent} does not exist; create the folder first" in (
+        capsys.readouterr().err
+    )
+    assert main(["monitor", "--since", "2999-01-01"]) == 2
+    message = capsys.readouterr().err
+    assert "since (2999-01-01T00:00:00+00:00) is in the future" in message
+    assert "until" not in message.split("(now")[0] and _runs(store) == 0

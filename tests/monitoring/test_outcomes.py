@@ -128,3 +128,22 @@ def test_tables_that_are_not_sales_are_refused_whole(store: Any, tmp_path: Path)
     (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(InputFileError, match=r"binary\.csv"):
         audit.add_outcomes(tmp_path / "binary.csv")
+
+
+def test_outcomes_add_names_a_folder_and_a_missing_errors_folder(
+    store: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder given as the sales file is called a folder, and ``--errors`` in a
+    folder that does not exist names that folder and says to create it; both
+    exit 2 in one line, recording nothing."""
+    ids = record(drawn(2, seed=23), DAY)["prediction_ids"]
+    pd.DataFrame({"prediction_id": ids, "sale_price": [1e5, 2e5]}).to_csv(
+        tmp_path / "sales.csv", index=False
+    )
+    assert main(["outcomes", "add", str(tmp_path)]) == 2
+    assert "is a folder, not a file" in capsys.readouterr().err
+    errors = tmp_path / "nodir" / "rejected.jsonl"
+    assert main(["outcomes", "add", str(tmp_path / "sales.csv"), "--errors", str(errors)]) == 2
+    message = capsys.readouterr().err
+    assert f"its folder {errors.parent} does not exist; create the folder first" in message
+    assert message.count("\n") == 1 and not _stored(store)
