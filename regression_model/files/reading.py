@@ -81,8 +81,8 @@ def input_format(source: str | Path | None, given: str | None) -> str:
     ------
     InputFileError
         When ``source`` is a folder, ``given`` is not one of :data:`FORMATS`, or
-        no format is named and the name does not tell (or, then, the file does
-        not exist).
+        no format is named and the name does not tell; a missing file whose
+        name does not tell is called missing instead.
 
     Examples
     --------

@@ -87,6 +87,8 @@ class SharedHold:
 
 
 def _pause_collector() -> Callable[[], None]:
+    # Reached only through collector_paused, when the process opted in (off
+    # by default; the command line opts in for its own process).
     was_enabled = gc.isenabled()
     gc.disable()
     return gc.enable if was_enabled else lambda: None

@@ -174,8 +174,8 @@ def test_info_refuses_a_store_setting_that_calls_would_refuse(tmp_path: Path) ->
         {"REGRESSION_MODEL_DB_URL": "sqlite://tmp/x.sqlite3"},
         {"REGRESSION_MODEL_DB_TIMEOUT": "nan"},
     ]
+    env = {**os.environ, "REGRESSION_MODEL_DB_URL": f"sqlite:///{tmp_path / 's.sqlite3'}"}
     for setting in settings:
-        env = {**os.environ, "REGRESSION_MODEL_DB_URL": f"sqlite:///{tmp_path / 's.sqlite3'}"}
         done = subprocess.run(
             [sys.executable, "-m", "regression_model.cli", "info"],
             capture_output=True,
